@@ -1,0 +1,159 @@
+// Hard rules: a pair that fails one is never proposed, whatever the weights say.
+// They are checked in the order of RULES; the first failure is what coordinators
+// see counted, all failures are what "explain this sponsor" shows.
+
+import { overlapMinutes, weekStartOf } from './availability.ts';
+import { recoveryDays } from './recovery.ts';
+import {
+  DEFAULT_MAX_DISTANCE_KM,
+  type ContactMode,
+  type Gender,
+  type Location,
+  type MatchingContext,
+  type NewcomerProfile,
+  type PairEvent,
+  type ProgramRules,
+  type RuleName,
+  type SponsorProfile,
+} from './types.ts';
+
+const DAY_MS = 86_400_000;
+
+/** 'en-GB' -> 'en'; the primary subtag, lower case. */
+export function primaryLanguage(tag: string): string {
+  const cut = tag.search(/[-_]/);
+  return (cut < 0 ? tag : tag.slice(0, cut)).toLowerCase();
+}
+
+/** Primary subtags both speak, sorted. */
+export function sharedLanguages(a: readonly string[], b: readonly string[]): string[] {
+  const mine = new Set(a.map(primaryLanguage));
+  const shared = new Set<string>();
+  for (const tag of b) {
+    const p = primaryLanguage(tag);
+    if (mine.has(p)) shared.add(p);
+  }
+  return [...shared].sort();
+}
+
+/**
+ * The genders a newcomer accepts for a sponsor in a program with these rules, or
+ * 'any'. An explicit preference always wins; an empty list counts as no preference.
+ * Same-gender-by-default applies only to newcomers who are a woman or a man.
+ */
+export function acceptedSponsorGenders(
+  newcomer: Pick<NewcomerProfile, 'gender' | 'sponsorGenderPreference'>,
+  genderRule: ProgramRules['genderRule'],
+): 'any' | readonly Gender[] {
+  const explicit = newcomer.sponsorGenderPreference;
+  const pref =
+    explicit ??
+    (genderRule === 'same-gender-by-default' && (newcomer.gender === 'woman' || newcomer.gender === 'man')
+      ? 'same'
+      : 'any');
+  if (pref === 'any') return 'any';
+  if (pref === 'same') return [newcomer.gender];
+  return pref.length === 0 ? 'any' : pref;
+}
+
+/** Great-circle distance in km. */
+export function haversineKm(a: Pick<Location, 'lat' | 'lon'>, b: Pick<Location, 'lat' | 'lon'>): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const s =
+    Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(s)));
+}
+
+/** Ended or blocked: never again. Declined or rejected: not within the cooldown. */
+export function isPairBlocked(events: readonly PairEvent[], now: number, cooldownDays: number): boolean {
+  for (const e of events) {
+    if (e.kind === 'ended' || e.kind === 'blocked') return true;
+    if (now - e.at < cooldownDays * DAY_MS) return true;
+  }
+  return false;
+}
+
+export function sharedContactModes(a: readonly ContactMode[], b: readonly ContactMode[]): ContactMode[] {
+  return a.filter((m, i) => b.includes(m) && a.indexOf(m) === i);
+}
+
+/** 'too-far' applies only when meeting in person is the only way the two can meet. */
+export function isTooFar(
+  newcomer: Pick<NewcomerProfile, 'location' | 'maxDistanceKm'>,
+  sponsor: Pick<SponsorProfile, 'location'>,
+  shared: readonly ContactMode[],
+): boolean {
+  if (shared.length !== 1 || shared[0] !== 'in-person') return false;
+  if (newcomer.location === undefined || sponsor.location === undefined) return false;
+  return haversineKm(newcomer.location, sponsor.location) > (newcomer.maxDistanceKm ?? DEFAULT_MAX_DISTANCE_KM);
+}
+
+function checkRules(
+  newcomer: NewcomerProfile,
+  sponsor: SponsorProfile,
+  ctx: MatchingContext,
+  firstOnly: boolean,
+): RuleName[] {
+  const failed: RuleName[] = [];
+  const fail = (rule: RuleName): boolean => {
+    failed.push(rule);
+    return firstOnly;
+  };
+
+  if (sponsor.userId === newcomer.userId && fail('same-person')) return failed;
+  if (sponsor.program !== newcomer.program && !newcomer.acceptedPrograms.includes(sponsor.program)) {
+    if (fail('program-not-accepted')) return failed;
+  }
+  const rules = ctx.programs.get(sponsor.program);
+  if (rules === undefined && fail('unknown-program')) return failed;
+  if (!sponsor.acceptingNewcomers && fail('not-accepting')) return failed;
+  if (ctx.usedPlaces(sponsor.userId) >= sponsor.capacity && fail('at-capacity')) return failed;
+  const events = ctx.pairHistory(newcomer.userId).get(sponsor.userId);
+  if (events !== undefined && isPairBlocked(events, ctx.now, ctx.pairCooldownDays) && fail('pair-blocked')) {
+    return failed;
+  }
+  if (rules !== undefined) {
+    const sponsorDays = recoveryDays(sponsor.recoveryDate, sponsor.timezone, ctx.now);
+    if (sponsorDays < rules.minRecoveryDays && fail('below-program-minimum')) return failed;
+    const newcomerDays = recoveryDays(newcomer.recoveryDate, newcomer.timezone, ctx.now);
+    if (sponsorDays < newcomerDays + rules.minRecoveryGapDays && fail('not-more-recovery-than-newcomer')) {
+      return failed;
+    }
+    if (rules.requiresOwnSponsor && !sponsor.hasOwnSponsor && fail('no-own-sponsor')) return failed;
+  }
+  if (sharedLanguages(newcomer.languages, sponsor.languages).length === 0 && fail('no-shared-language')) {
+    return failed;
+  }
+  const genders = acceptedSponsorGenders(newcomer, rules?.genderRule ?? 'none');
+  if (genders !== 'any' && !genders.includes(sponsor.gender) && fail('gender-rule')) return failed;
+  if (
+    newcomer.orientationMustMatch &&
+    newcomer.spiritualOrientation !== sponsor.spiritualOrientation &&
+    fail('orientation-required')
+  ) {
+    return failed;
+  }
+  const modes = sharedContactModes(newcomer.contactModes, sponsor.contactModes);
+  if (modes.length === 0 && fail('no-shared-contact-mode')) return failed;
+  if (!modes.includes('text') && overlapMinutes(newcomer, sponsor, weekStartOf(ctx.now)) === 0) {
+    if (fail('no-availability-overlap')) return failed;
+  }
+  if (isTooFar(newcomer, sponsor, modes)) fail('too-far');
+  return failed;
+}
+
+/** The first hard rule the pair fails, or null when the sponsor may be proposed. */
+export function firstFailingRule(
+  newcomer: NewcomerProfile,
+  sponsor: SponsorProfile,
+  ctx: MatchingContext,
+): RuleName | null {
+  return checkRules(newcomer, sponsor, ctx, true)[0] ?? null;
+}
+
+/** Every hard rule the pair fails, in rule order (empty when eligible). */
+export function failingRules(newcomer: NewcomerProfile, sponsor: SponsorProfile, ctx: MatchingContext): RuleName[] {
+  return checkRules(newcomer, sponsor, ctx, false);
+}

@@ -1,0 +1,239 @@
+// The plain data the matching core works on. Field names are the API's JSON:
+// the service validates and normalises profiles before they reach this code.
+
+export type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export const DAYS: readonly Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/** Local wall-clock times in the person's IANA `timezone`; 00:00 <= start < end <= 24:00. */
+export interface AvailabilityWindow {
+  day: Day;
+  start: string;
+  end: string;
+}
+
+export type Gender = 'woman' | 'man' | 'non-binary' | 'another' | 'prefer-not-to-say';
+export const GENDERS: readonly Gender[] = ['woman', 'man', 'non-binary', 'another', 'prefer-not-to-say'];
+
+export type Orientation = 'religious' | 'spiritual' | 'secular';
+export const ORIENTATIONS: readonly Orientation[] = ['religious', 'spiritual', 'secular'];
+
+export type ContactMode = 'in-person' | 'phone' | 'video' | 'text';
+export const CONTACT_MODES: readonly ContactMode[] = ['in-person', 'phone', 'video', 'text'];
+
+export type AgeBand = '18-24' | '25-34' | '35-44' | '45-54' | '55-64' | '65+';
+export const AGE_BANDS: readonly AgeBand[] = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'];
+
+export type ProgramFamily = 'twelve-step' | 'secular' | 'religious' | 'contemplative' | 'family';
+
+export interface ProgramRules {
+  key: string;
+  name: string;
+  family: ProgramFamily;
+  roleWord: 'sponsor' | 'mentor';
+  minRecoveryDays: number;
+  minRecoveryGapDays: number;
+  genderRule: 'same-gender-by-default' | 'none';
+  requiresOwnSponsor: boolean;
+  experiences: string[];
+}
+
+export interface Location {
+  region: string;
+  lat: number;
+  lon: number;
+}
+
+export type SponsorGenderPreference = 'same' | 'any' | Gender[];
+
+export interface NewcomerProfile {
+  userId: string;
+  displayName: string;
+  program: string;
+  acceptedPrograms: string[];
+  /** YYYY-MM-DD; absent counts as 0 days. */
+  recoveryDate?: string;
+  timezone: string;
+  availability: AvailabilityWindow[];
+  contactModes: ContactMode[];
+  /** BCP 47 tags; only the primary subtag matters for matching. */
+  languages: string[];
+  gender: Gender;
+  sponsorGenderPreference?: SponsorGenderPreference;
+  wantsLgbtqAffirming: boolean;
+  spiritualOrientation: Orientation;
+  orientationMustMatch: boolean;
+  ageBand?: AgeBand;
+  preferredAgeBands?: AgeBand[];
+  experiences?: string[];
+  location?: Location;
+  /** Absent: DEFAULT_MAX_DISTANCE_KM. */
+  maxDistanceKm?: number;
+  seeking: boolean;
+}
+
+export interface SponsorProfile {
+  userId: string;
+  displayName: string;
+  program: string;
+  /** YYYY-MM-DD, start of the current continuous recovery. */
+  recoveryDate: string;
+  timezone: string;
+  availability: AvailabilityWindow[];
+  contactModes: ContactMode[];
+  languages: string[];
+  gender: Gender;
+  lgbtqAffirming: boolean;
+  spiritualOrientation: Orientation;
+  ageBand?: AgeBand;
+  experiences?: string[];
+  /** The experiences the sponsor agreed to show a newcomer. */
+  experiencesOnCard?: string[];
+  location?: Location;
+  /** 1-10 */
+  capacity: number;
+  acceptingNewcomers: boolean;
+  hasOwnSponsor: boolean;
+  /** 0-12 */
+  stepsCompleted: number;
+  bio?: string;
+}
+
+export interface PairEvent {
+  kind: 'ended' | 'blocked' | 'declined' | 'rejected';
+  /** epoch ms */
+  at: number;
+}
+
+export type FactorName =
+  | 'program'
+  | 'recoveryGap'
+  | 'availability'
+  | 'contactModes'
+  | 'experiences'
+  | 'age'
+  | 'orientation'
+  | 'lgbtqAffirming'
+  | 'distance'
+  | 'freePlaces';
+
+/** Fixed order: it is also the summation order, so every path adds in the same order. */
+export const FACTORS: readonly FactorName[] = [
+  'program',
+  'recoveryGap',
+  'availability',
+  'contactModes',
+  'experiences',
+  'age',
+  'orientation',
+  'lgbtqAffirming',
+  'distance',
+  'freePlaces',
+];
+
+/** One non-negative weight per factor; negative or non-finite weights count as 0. */
+export type MatchingWeights = Record<FactorName, number>;
+
+export const DEFAULT_WEIGHTS: Readonly<MatchingWeights> = Object.freeze({
+  program: 3,
+  recoveryGap: 2,
+  availability: 3,
+  contactModes: 1,
+  experiences: 2,
+  age: 1,
+  orientation: 2,
+  lgbtqAffirming: 2,
+  distance: 1,
+  freePlaces: 1,
+});
+
+/** Hard rules, in the order they are checked. `excluded` counts use the first one a sponsor fails. */
+export type RuleName =
+  | 'same-person'
+  | 'program-not-accepted'
+  | 'unknown-program'
+  | 'not-accepting'
+  | 'at-capacity'
+  | 'pair-blocked'
+  | 'below-program-minimum'
+  | 'not-more-recovery-than-newcomer'
+  | 'no-own-sponsor'
+  | 'no-shared-language'
+  | 'gender-rule'
+  | 'orientation-required'
+  | 'no-shared-contact-mode'
+  | 'no-availability-overlap'
+  | 'too-far';
+
+export const RULES: readonly RuleName[] = [
+  'same-person',
+  'program-not-accepted',
+  'unknown-program',
+  'not-accepting',
+  'at-capacity',
+  'pair-blocked',
+  'below-program-minimum',
+  'not-more-recovery-than-newcomer',
+  'no-own-sponsor',
+  'no-shared-language',
+  'gender-rule',
+  'orientation-required',
+  'no-shared-contact-mode',
+  'no-availability-overlap',
+  'too-far',
+];
+
+/** Used when a newcomer gives no maxDistanceKm: a reasonable trip to meet in person. */
+export const DEFAULT_MAX_DISTANCE_KM = 50;
+export const DEFAULT_PAIR_COOLDOWN_DAYS = 90;
+
+export interface MatchingContext {
+  /** epoch ms; the only clock the core knows. */
+  now: number;
+  programs: ReadonlyMap<string, ProgramRules>;
+  /** Weights for a match in this program (the sponsor's program). */
+  weightsFor(programKey: string): MatchingWeights;
+  /** Sponsee places in use. `rank`/`explain` on an index read the index's own count instead. */
+  usedPlaces(sponsorId: string): number;
+  /** Everything that happened between this newcomer and any sponsor, by sponsor id. */
+  pairHistory(newcomerId: string): ReadonlyMap<string, readonly PairEvent[]>;
+  /** declined/rejected pairs are not proposed again for this many days (default 90). */
+  pairCooldownDays: number;
+}
+
+/** `languages` is not a weighted factor (a shared language is required) but still gets a reason. */
+export type ReasonTopic = FactorName | 'languages';
+
+export interface Reason {
+  factor: ReasonTopic;
+  /** Points of the 0-100 score this factor brought, one decimal (0 for `languages`). */
+  contribution: number;
+  /** For a coordinator. */
+  text: string;
+  /** Present only when the reason may be shown to the newcomer; may say less than `text`. */
+  newcomerText?: string;
+}
+
+export interface NewcomerReason {
+  factor: ReasonTopic;
+  text: string;
+}
+
+export interface ScoredSponsor {
+  sponsorId: string;
+  /** 0-100, one decimal. */
+  score: number;
+  reasons: Reason[];
+}
+
+export interface RankResult {
+  /** Score descending, then sponsor id ascending. */
+  top: ScoredSponsor[];
+  /** Sponsors left out, counted by the first rule they fail. Every rule is present. */
+  excluded: Record<RuleName, number>;
+  /** Sponsors that passed every rule (before the top-k cut). */
+  eligibleCount: number;
+}
+
+export type Explanation =
+  | { sponsorId: string; eligible: true; score: number; reasons: Reason[] }
+  | { sponsorId: string; eligible: false; failingRules: RuleName[] };
