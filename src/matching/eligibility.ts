@@ -58,11 +58,14 @@ export function acceptedSponsorGenders(
 
 /** Great-circle distance in km. */
 export function haversineKm(a: Pick<Location, 'lat' | 'lon'>, b: Pick<Location, 'lat' | 'lon'>): number {
+  return haversineKmRaw(a.lat, a.lon, b.lat, b.lon);
+}
+
+export function haversineKmRaw(lat1: number, lon1: number, lat2: number, lon2: number): number {
   const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const s =
-    Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  const sLat = Math.sin(((lat2 - lat1) * rad) / 2);
+  const sLon = Math.sin(((lon2 - lon1) * rad) / 2);
+  const s = sLat * sLat + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * sLon * sLon;
   return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(s)));
 }
 

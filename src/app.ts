@@ -1,0 +1,80 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Connection } from 'mongoose';
+import { authRoutes } from './auth/auth.routes.ts';
+import type { TokenConfig } from './auth/tokens.ts';
+import { createUsersRepository } from './auth/users.repository.ts';
+import type { Config } from './config.ts';
+import { isDatabaseReachable } from './db/connect.ts';
+import { authenticate } from './http/authenticate.ts';
+import { docsRouter } from './http/docs.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { requestLogger } from './http/logger.ts';
+import { buildOpenApi } from './http/openapi.ts';
+import { requireRole } from './http/require-role.ts';
+import { mountRoutes, type RouteSpec } from './http/route.ts';
+import { createProgramsRepository } from './programs/programs.repository.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  conn: Connection;
+  logger: Logger;
+  clock: () => Date;
+  tokens: TokenConfig;
+}
+
+export interface App {
+  app: Express;
+  routes: readonly RouteSpec[];
+}
+
+const OPENAPI_PATH = '/api/v1/openapi.json';
+
+export function createApp(deps: AppDeps): App {
+  const users = createUsersRepository(deps.conn);
+  const programs = createProgramsRepository(deps.conn);
+
+  const routes: RouteSpec[] = [
+    ...authRoutes({
+      users,
+      tokens: deps.tokens,
+      clock: deps.clock,
+      rateLimits: deps.config.rateLimits,
+      programExists: (key) => programs.exists(key),
+    }),
+  ];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(requestLogger(deps.logger));
+  app.use(helmet());
+  app.use(express.json({ limit: '100kb' }));
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    const ok = await isDatabaseReachable(deps.conn);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database-unreachable' });
+  });
+
+  const openapi = buildOpenApi(routes, { version: '0.1.0' });
+  app.get(OPENAPI_PATH, (_req, res) => {
+    res.json(openapi);
+  });
+  if (deps.config.docsEnabled) app.use(docsRouter(OPENAPI_PATH));
+
+  app.use(
+    mountRoutes(routes, {
+      authenticate: authenticate({ users, tokens: deps.tokens, clock: deps.clock }),
+      requireAccess: (access) => requireRole(access),
+    }),
+  );
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(deps.logger));
+  return { app, routes };
+}

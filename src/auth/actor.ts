@@ -1,0 +1,13 @@
+export type Role = 'member' | 'coordinator' | 'admin';
+
+/** Who is asking: read from the database on every request, so a role change applies at once. */
+export interface Actor {
+  id: string;
+  role: Role;
+  isAdmin: boolean;
+  coordinatorOf: string[];
+}
+
+export function isCoordinatorOf(actor: Actor, program: string): boolean {
+  return actor.isAdmin || actor.coordinatorOf.includes(program);
+}

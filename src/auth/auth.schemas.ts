@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { isCommonPassword } from './passwords.ts';
+
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFKC').trim().toLowerCase();
+}
+
+const email = z
+  .string()
+  .max(254)
+  .transform(normaliseEmail)
+  .pipe(z.email({ message: 'Must be an email address.' }));
+
+export const programKey = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'Must be a program key (lowercase letters, digits and dashes).');
+
+export const registerBody = z
+  .strictObject({
+    email,
+    password: z
+      .string()
+      .min(12, 'Must be at least 12 characters.')
+      .max(256, 'Must be at most 256 characters.')
+      .refine((p) => !isCommonPassword(p), 'This password is too common; choose another.'),
+    displayName: z.string().trim().min(1).max(60).describe('A first name or chosen name; shown to possible matches.'),
+    consent: z.strictObject({
+      healthData: z.literal(true, { message: 'Consent to keep recovery-related data is required.' }),
+      adult: z.literal(true, { message: 'The service is for adults (18 and over).' }),
+      termsVersion: z.string().trim().min(1).max(40),
+    }),
+  })
+  .meta({ id: 'RegisterRequest' });
+
+export const loginBody = z
+  .strictObject({
+    email: z.string().max(254),
+    password: z.string().min(1).max(256),
+  })
+  .meta({ id: 'LoginRequest' });
+
+export const userView = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    roles: z.object({ admin: z.boolean(), coordinatorOf: z.array(z.string()) }),
+    consent: z.object({ healthData: z.boolean(), adult: z.boolean(), termsVersion: z.string(), at: z.string() }),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'User' });
+
+export const tokenView = z.object({ accessToken: z.string(), expiresIn: z.number().int() }).meta({ id: 'AccessToken' });
+
+export const registerResponse = z
+  .object({ user: userView, accessToken: z.string(), expiresIn: z.number().int() })
+  .meta({ id: 'Registration' });
+
+export const setRolesBody = z.strictObject({ coordinatorOf: z.array(programKey).max(50) }).meta({ id: 'SetRolesRequest' });
+
+export const userIdParams = z.strictObject({ id: z.string().uuid() });
+
+export const findUserQuery = z.strictObject({ email });

@@ -1,0 +1,65 @@
+import type { Connection } from 'mongoose';
+import { isDuplicateKey } from '../db/connect.ts';
+import { authModels, type UserDoc } from './users.model.ts';
+
+export type User = UserDoc;
+
+export interface UsersRepository {
+  /** Inserts the user, then claims its email; false (and nothing left behind) if the email is taken. */
+  create(user: User): Promise<boolean>;
+  findById(id: string): Promise<User | undefined>;
+  findByEmail(normalisedEmail: string): Promise<User | undefined>;
+  setCoordinatorOf(id: string, programs: string[]): Promise<User | undefined>;
+  setAdmin(id: string, admin: boolean): Promise<void>;
+  setPasswordHash(id: string, hash: string): Promise<void>;
+  revokeToken(jti: string, expiresAt: Date): Promise<void>;
+  isTokenRevoked(jti: string): Promise<boolean>;
+}
+
+export function createUsersRepository(conn: Connection): UsersRepository {
+  const { User, Login, RevokedToken } = authModels(conn);
+  return {
+    async create(user) {
+      // The user document first, then the claim: a crash in between leaves an
+      // unreachable user, never an email that nobody can register again.
+      await User.create(user);
+      try {
+        await Login.create({ _id: user.email, userId: user._id });
+        return true;
+      } catch (err) {
+        await User.deleteOne({ _id: user._id });
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+    async findById(id) {
+      return (await User.findById(id).lean<User>()) ?? undefined;
+    },
+    async findByEmail(email) {
+      const login = await Login.findById(email).lean();
+      if (!login) return undefined;
+      return (await User.findById(login.userId).lean<User>()) ?? undefined;
+    },
+    async setCoordinatorOf(id, programs) {
+      const res = await User.updateOne({ _id: id }, { $set: { 'roles.coordinatorOf': programs } });
+      if (res.matchedCount === 0) return undefined;
+      return (await User.findById(id).lean<User>()) ?? undefined;
+    },
+    async setAdmin(id, admin) {
+      await User.updateOne({ _id: id }, { $set: { 'roles.admin': admin } });
+    },
+    async setPasswordHash(id, hash) {
+      await User.updateOne({ _id: id }, { $set: { passwordHash: hash } });
+    },
+    async revokeToken(jti, expiresAt) {
+      try {
+        await RevokedToken.create({ _id: jti, expiresAt });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // already revoked: logging out twice is fine
+      }
+    },
+    async isTokenRevoked(jti) {
+      return (await RevokedToken.exists({ _id: jti })) !== null;
+    },
+  };
+}

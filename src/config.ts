@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).optional(),
+  PORT: int(0, 65535).default(3000),
+  TRUST_PROXY: z.string().default('false'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
+  MONGODB_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOCAL_DB_ENGINE: z.enum(['auto', 'mongod', 'ferretdb']).default('auto'),
+  LOCAL_DB_POSTGRESQL_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
+  JWT_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes')
+    .optional(),
+  JWT_ISSUER: z.string().min(1).default('recovery-match'),
+  JWT_AUDIENCE: z.string().min(1).default('recovery-match-api'),
+  ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(3600),
+  LOGIN_MAX_FAILURES_PER_MINUTE: int(1, 1000).default(10),
+  REGISTRATIONS_PER_IP_PER_HOUR: int(1, 10_000).default(5),
+  PAIR_COOLDOWN_DAYS: int(0, 3650).default(90),
+  DOCS_ENABLED: bool.default(true),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  trustProxy: boolean | number | string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  mongodbUri: string | undefined;
+  mongodbDbName: string | undefined;
+  dataDir: string;
+  localDb: { engine: 'auto' | 'mongod' | 'ferretdb'; postgresqlUrl: string | undefined };
+  /** Undefined only outside production: main.ts then keeps a generated one under dataDir. */
+  jwtSecret: string | undefined;
+  jwt: { issuer: string; audience: string; ttlSeconds: number };
+  rateLimits: { loginFailuresPerMinute: number; registrationsPerIpPerHour: number };
+  matching: { pairCooldownDays: number };
+  docsEnabled: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+function parseTrustProxy(v: string): boolean | number | string {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}
+
+/** Pure: reads only the given env; reports every bad key by name, never its value. */
+export function loadConfig(env: Env): Readonly<Config> {
+  const parsed = schema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== '')),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production && !e.MONGODB_URI) problems.push('MONGODB_URI: required in production (no local database is started)');
+  if (production && !e.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 bytes)');
+  if (problems.length) throw new ConfigError(problems);
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    port: e.PORT,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    logLevel: e.LOG_LEVEL,
+    mongodbUri: e.MONGODB_URI,
+    mongodbDbName: e.MONGODB_DB_NAME,
+    dataDir: e.DATA_DIR,
+    localDb: Object.freeze({ engine: e.LOCAL_DB_ENGINE, postgresqlUrl: e.LOCAL_DB_POSTGRESQL_URL }),
+    jwtSecret: e.JWT_SECRET,
+    jwt: Object.freeze({ issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS }),
+    rateLimits: Object.freeze({
+      loginFailuresPerMinute: e.LOGIN_MAX_FAILURES_PER_MINUTE,
+      registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
+    }),
+    matching: Object.freeze({ pairCooldownDays: e.PAIR_COOLDOWN_DAYS }),
+    docsEnabled: e.DOCS_ENABLED,
+  });
+}

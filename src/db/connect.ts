@@ -1,0 +1,49 @@
+import mongoose, { type Connection } from 'mongoose';
+
+export interface ServerInfo {
+  engine: 'mongodb' | 'ferretdb';
+  version: string;
+}
+
+// Query filters are sanitised ($-keys in user input are neutralised) and an
+// unknown filter path is an error, not a silently empty query.
+mongoose.set('sanitizeFilter', true);
+mongoose.set('strictQuery', 'throw');
+
+export interface ConnectOptions {
+  autoIndex: boolean;
+  dbName?: string;
+}
+
+export async function connectDatabase(uri: string, opts: ConnectOptions): Promise<Connection> {
+  const conn = mongoose.createConnection(uri, {
+    autoIndex: opts.autoIndex,
+    autoCreate: true,
+    serverSelectionTimeoutMS: 10_000,
+    ...(opts.dbName ? { dbName: opts.dbName } : {}),
+  });
+  await conn.asPromise();
+  return conn;
+}
+
+export async function describeServer(conn: Connection): Promise<ServerInfo> {
+  const info = (await conn.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
+  // FerretDB embedded from its Go module reports no version of its own; the
+  // launcher pins v1.24.2 (tools/ferretdb/go.mod).
+  if (info.ferretdbVersion) return { engine: 'ferretdb', version: info.ferretdbVersion === 'unknown' ? `v1.24.2 (mongo wire ${info.version ?? '?'})` : info.ferretdbVersion };
+  return { engine: 'mongodb', version: info.version ?? 'unknown' };
+}
+
+export async function isDatabaseReachable(conn: Connection): Promise<boolean> {
+  if (conn.readyState !== 1) return false;
+  try {
+    await conn.db!.admin().command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

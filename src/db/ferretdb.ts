@@ -1,0 +1,108 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { LocalDatabaseUnavailable, type LocalDatabase, type Progress } from './local-database.types.ts';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const sourceDir = join(projectRoot, 'tools', 'ferretdb');
+export const FERRETDB_VERSION = 'v1.24.2';
+
+function goAvailable(): boolean {
+  const r = spawnSync('go', ['version'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+// The binary is keyed by the launcher's sources, so a change to them rebuilds it.
+function binaryPath(): string {
+  const hash = createHash('sha256');
+  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(sourceDir, f)));
+  return join(projectRoot, '.cache', 'ferretdb', hash.digest('hex').slice(0, 12), 'ferretdb');
+}
+
+export async function buildFerretDB(progress: Progress): Promise<string> {
+  const out = binaryPath();
+  if (existsSync(out)) return out;
+  if (!goAvailable()) {
+    throw new LocalDatabaseUnavailable(
+      'FerretDB cannot be built: the Go toolchain (go) is not on PATH. Install Go 1.24 or later, or set MONGODB_URI.',
+    );
+  }
+  progress(`building FerretDB ${FERRETDB_VERSION} from its Go module (first run only, about a minute)…`);
+  mkdirSync(dirname(out), { recursive: true });
+  // Build into a private name and rename: two processes building at once both
+  // succeed and the rename is atomic.
+  const tmp = `${out}.${process.pid}.tmp`;
+  const started = Date.now();
+  const ticker = setInterval(() => progress(`still building FerretDB (${Math.round((Date.now() - started) / 1000)} s)…`), 15_000);
+  try {
+    const code = await new Promise<number>((resolveExit, reject) => {
+      const child = spawn('go', ['build', '-trimpath', '-o', tmp, '.'], {
+        cwd: sourceDir,
+        env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod', CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.on('error', reject);
+      child.on('exit', (c) => resolveExit(c ?? 1));
+    });
+    if (code !== 0) {
+      throw new LocalDatabaseUnavailable(`building FerretDB failed (go build exited with ${code}); see the output above, or set MONGODB_URI.`);
+    }
+    renameSync(tmp, out);
+  } finally {
+    clearInterval(ticker);
+    rmSync(tmp, { force: true });
+  }
+  progress(`FerretDB built in ${Math.round((Date.now() - started) / 1000)} s`);
+  return out;
+}
+
+export interface FerretDBOptions {
+  dataDir: string;
+  postgresqlUrl?: string;
+  progress: Progress;
+}
+
+export async function startFerretDB(opts: FerretDBOptions): Promise<LocalDatabase> {
+  const bin = await buildFerretDB(opts.progress);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const args = ['-listen', '127.0.0.1:0', '-data', join(opts.dataDir, 'sqlite')];
+  if (opts.postgresqlUrl) args.push('-postgresql', opts.postgresqlUrl);
+  // stdin stays a pipe: the launcher exits when it closes, so the database
+  // never outlives its parent, even after a crash or SIGKILL.
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const uri = await new Promise<string>((resolveUri, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => reject(new LocalDatabaseUnavailable(`FerretDB exited at start (code ${code})`));
+    child.once('exit', onExit);
+    child.once('error', reject);
+    lines.on('line', (line) => {
+      const m = /^listening (mongodb:\/\/\S+)/.exec(line);
+      if (m?.[1]) {
+        child.off('exit', onExit);
+        resolveUri(m[1]);
+      }
+    });
+  });
+  return {
+    uri,
+    engine: 'ferretdb',
+    version: FERRETDB_VERSION,
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+    child.stdin?.end();
+  });
+}

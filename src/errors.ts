@@ -1,0 +1,29 @@
+export type ErrorKind =
+  | 'validation'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'payload-too-large'
+  | 'rate-limited'
+  | 'unavailable';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly kind: ErrorKind,
+    readonly slug: string,
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(detail);
+  }
+}
+
+export const notFound = (what: string) => new AppError('not-found', `${what}-not-found`, `No such ${what.replace(/-/g, ' ')}.`);
+export const forbidden = (detail = 'You are not allowed to do this.') => new AppError('forbidden', 'forbidden', detail);

@@ -1,0 +1,80 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { Actor } from '../auth/actor.ts';
+import { parse } from './parse.ts';
+
+export type Access = 'public' | 'member' | 'coordinator' | 'admin';
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  actor: Actor;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One definition per route: the zod schemas here both validate the request and
+ * generate the OpenAPI document, so the two cannot drift apart.
+ */
+export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI style, e.g. `/api/v1/admin/users/{id}/roles`. */
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Extra middleware run after authentication and before parsing (rate limits). */
+  before?: RequestHandler[];
+  handle(input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
+}
+
+export function defineRoute<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+export function expressPath(openApiPath: string): string {
+  return openApiPath.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+}
+
+export interface MountGuards {
+  authenticate: RequestHandler;
+  requireAccess(access: Exclude<Access, 'public' | 'member'>): RequestHandler;
+}
+
+const ANONYMOUS: Actor = { id: '', role: 'member', isAdmin: false, coordinatorOf: [] };
+
+export function mountRoutes(specs: readonly RouteSpec[], guards: MountGuards): Router {
+  const router = Router();
+  for (const spec of specs) {
+    const chain: RequestHandler[] = [];
+    if (spec.access !== 'public') chain.push(guards.authenticate);
+    if (spec.access === 'coordinator' || spec.access === 'admin') chain.push(guards.requireAccess(spec.access));
+    chain.push(...(spec.before ?? []));
+    chain.push(async (req, res) => {
+      const params = spec.params ? parse(spec.params, req.params, 'path') : undefined;
+      const query = spec.query ? parse(spec.query, { ...req.query }, 'query') : undefined;
+      const body = spec.body ? parse(spec.body, req.body ?? {}, 'request body') : undefined;
+      const actor = (res.locals.actor as Actor | undefined) ?? ANONYMOUS;
+      const result = await spec.handle({ params, query, body, actor, req, res });
+      for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+      if (result.body === undefined) res.status(result.status).end();
+      else res.status(result.status).json(result.body);
+    });
+    router[spec.method](expressPath(spec.path), ...chain);
+  }
+  return router;
+}

@@ -1,0 +1,82 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { LocalDatabaseUnavailable } from './db/local-database.ts';
+import { localJwtSecret } from './db/local-secret.ts';
+import { prepareDatabase } from './db/prepare.ts';
+import { createLogger } from './http/logger.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Refusing to start: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const progress = (msg: string) => logger.info(msg);
+
+  let db;
+  try {
+    db = await openDatabase(config, progress);
+  } catch (err) {
+    if (err instanceof LocalDatabaseUnavailable) {
+      logger.fatal(`No database: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  logger.info({ engine: db.server.engine, version: db.server.version }, `database engine: ${db.server.engine} ${db.server.version}`);
+
+  const clock = () => new Date();
+  await prepareDatabase(db.conn, { buildIndexes: config.env === 'production', now: clock() });
+
+  const jwtSecret = config.jwtSecret ?? localJwtSecret(config.dataDir);
+  const { app } = createApp({
+    config,
+    conn: db.conn,
+    logger,
+    clock,
+    tokens: { secret: jwtSecret, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  logger.info(`listening on http://${shownHost}:${port} (docs at http://${shownHost}:${port}/docs)`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 20_000);
+    force.unref();
+    // Stop accepting; idle keep-alive connections are closed so that close() can finish.
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await db.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('Failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,322 @@
+// Top-k eligible sponsors for a newcomer. One pass over the index checks the hard
+// rules in RULES order (so each excluded sponsor is counted under its first failing
+// rule), scores the eligible ones from typed columns, and keeps the best k in a
+// bounded heap. Reasons (strings) are written for the k winners only, by the pure
+// scorePair; the scores agree with it exactly (see test/unit/matching-properties).
+
+import { availabilityMask, localDayNumber, MASK_WORDS, maskOverlapMinutes, popcount32, weekStartOf } from './availability.ts';
+import { CandidateIndex, contactModeBits, IN_PERSON_BIT, TEXT_BIT } from './candidate-index.ts';
+import { acceptedSponsorGenders, failingRules, firstFailingRule, haversineKmRaw, isPairBlocked, primaryLanguage } from './eligibility.ts';
+import { daysSince, recoveryDays } from './recovery.ts';
+import {
+  ageBandMask,
+  ageFactor,
+  availabilityFactor,
+  combineFactors,
+  contactModesFactor,
+  distanceFactor,
+  experiencesFactor,
+  F,
+  FACTOR_COUNT,
+  freePlacesFactor,
+  lgbtqAffirmingFactor,
+  orientationFactor,
+  orientationIndex,
+  programFactor,
+  recoveryGapFactor,
+  scorePair,
+  weightVector,
+} from './scoring.ts';
+import {
+  DEFAULT_MAX_DISTANCE_KM,
+  GENDERS,
+  RULES,
+  type Explanation,
+  type MatchingContext,
+  type NewcomerProfile,
+  type RankResult,
+  type RuleName,
+  type ScoredSponsor,
+  type SponsorProfile,
+} from './types.ts';
+
+const R = Object.fromEntries(RULES.map((r, i) => [r, i])) as Record<RuleName, number>;
+
+function emptyExcluded(): Record<RuleName, number> {
+  return Object.fromEntries(RULES.map((r) => [r, 0])) as Record<RuleName, number>;
+}
+
+/** Ids compare as plain strings (UTF-16 code units), never by locale. */
+function idLess(a: string, b: string): boolean {
+  return a < b;
+}
+
+function byScoreThenId(a: ScoredSponsor, b: ScoredSponsor): number {
+  return b.score - a.score || (idLess(a.sponsorId, b.sponsorId) ? -1 : a.sponsorId === b.sponsorId ? 0 : 1);
+}
+
+/** The context the pure functions see for an index: used places come from the index. */
+function indexContext(index: CandidateIndex, ctx: MatchingContext): MatchingContext {
+  return { ...ctx, usedPlaces: (id) => index.usedPlaces(id) };
+}
+
+/** Bounded heap of the k best (score desc, id asc); the root is the worst kept. */
+class TopK {
+  readonly scores: Float64Array;
+  readonly slots: Int32Array;
+  size = 0;
+  constructor(
+    readonly k: number,
+    private readonly ids: (string | undefined)[],
+  ) {
+    this.scores = new Float64Array(k);
+    this.slots = new Int32Array(k);
+  }
+
+  /** a is worse than b */
+  private worse(sa: number, ia: number, sb: number, ib: number): boolean {
+    return sa < sb || (sa === sb && idLess(this.ids[ib] as string, this.ids[ia] as string));
+  }
+
+  offer(score: number, slot: number): void {
+    if (this.k === 0) return;
+    if (this.size < this.k) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.worse(score, slot, this.scores[parent] as number, this.slots[parent] as number)) break;
+        this.scores[i] = this.scores[parent] as number;
+        this.slots[i] = this.slots[parent] as number;
+        i = parent;
+      }
+      this.scores[i] = score;
+      this.slots[i] = slot;
+      return;
+    }
+    if (!this.worse(this.scores[0] as number, this.slots[0] as number, score, slot)) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.size) break;
+      const r = l + 1;
+      let c = l;
+      if (r < this.size && this.worse(this.scores[r] as number, this.slots[r] as number, this.scores[l] as number, this.slots[l] as number)) c = r;
+      if (!this.worse(this.scores[c] as number, this.slots[c] as number, score, slot)) break;
+      this.scores[i] = this.scores[c] as number;
+      this.slots[i] = this.slots[c] as number;
+      i = c;
+    }
+    this.scores[i] = score;
+    this.slots[i] = slot;
+  }
+}
+
+/**
+ * The k best eligible sponsors for a newcomer, with reasons, and how many sponsors
+ * each hard rule left out. Used places are read from the index (setUsedPlaces);
+ * program rules, weights and pair history from `ctx`.
+ */
+export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: MatchingContext, k: number): RankResult {
+  const now = ctx.now;
+  const week = weekStartOf(now);
+  const kk = Math.max(0, Math.floor(k));
+
+  // Per program: is it accepted, its rules, its weights.
+  const programCount = index.programs.names.length;
+  const accepted = new Uint8Array(programCount);
+  const known = new Uint8Array(programCount);
+  const minDays = new Float64Array(programCount);
+  const gapDays = new Float64Array(programCount);
+  const requiresOwn = new Uint8Array(programCount);
+  const genderMask = new Uint8Array(programCount);
+  const programValue = new Float64Array(programCount);
+  const weights: Float64Array[] = [];
+  const newcomerRules = ctx.programs.get(newcomer.program);
+  const acceptedKeys = new Set([newcomer.program, ...newcomer.acceptedPrograms]);
+  for (let p = 0; p < programCount; p++) {
+    const key = index.programs.names[p] as string;
+    accepted[p] = acceptedKeys.has(key) ? 1 : 0;
+    const rules = ctx.programs.get(key);
+    weights.push(new Float64Array(FACTOR_COUNT));
+    if (rules === undefined || accepted[p] === 0) continue;
+    known[p] = 1;
+    minDays[p] = rules.minRecoveryDays;
+    gapDays[p] = rules.minRecoveryGapDays;
+    requiresOwn[p] = rules.requiresOwnSponsor ? 1 : 0;
+    const genders = acceptedSponsorGenders(newcomer, rules.genderRule);
+    let mask = 0;
+    for (let g = 0; g < GENDERS.length; g++) {
+      if (genders === 'any' || genders.includes(GENDERS[g]!)) mask |= 1 << g;
+    }
+    genderMask[p] = mask;
+    programValue[p] = programFactor(key === newcomer.program, newcomerRules !== undefined && rules.family === newcomerRules.family);
+    weightVector(ctx.weightsFor(key), weights[p]);
+  }
+
+  // Per zone: today's local date.
+  const zoneCount = index.zones.names.length;
+  const today = new Float64Array(zoneCount);
+  for (let z = 0; z < zoneCount; z++) today[z] = localDayNumber(index.zones.names[z] as string, now);
+
+  // The newcomer, interned like the sponsors.
+  const selfSlot = index.slotById.get(newcomer.userId) ?? -1;
+  const blocked = new Set<number>();
+  for (const [sponsorId, events] of ctx.pairHistory(newcomer.userId)) {
+    const slot = index.slotById.get(sponsorId);
+    if (slot !== undefined && isPairBlocked(events, now, ctx.pairCooldownDays)) blocked.add(slot);
+  }
+  const newcomerDays = recoveryDays(newcomer.recoveryDate, newcomer.timezone, now);
+  const langStride = index.langs.stride;
+  const newcomerLangs = new Uint32Array(langStride);
+  for (const tag of newcomer.languages) {
+    const id = index.languages.ids.get(primaryLanguage(tag));
+    if (id !== undefined) newcomerLangs[id >>> 5] = (newcomerLangs[id >>> 5] as number) | (1 << (id & 31));
+  }
+  const expStride = index.exps.stride;
+  const newcomerExps = new Uint32Array(expStride);
+  const newcomerExperienceSet = new Set(newcomer.experiences ?? []);
+  for (const e of newcomerExperienceSet) {
+    const id = index.experiences.ids.get(e);
+    if (id !== undefined) newcomerExps[id >>> 5] = (newcomerExps[id >>> 5] as number) | (1 << (id & 31));
+  }
+  const newcomerExpCount = newcomerExperienceSet.size;
+  const newcomerModes = contactModeBits(newcomer.contactModes);
+  const newcomerModeCount = popcount32(newcomerModes);
+  const newcomerMask = availabilityMask(newcomer, week);
+  const newcomerOrientation = orientationIndex(newcomer.spiritualOrientation);
+  const orientationMustMatch = newcomer.orientationMustMatch;
+  const ageMask = ageBandMask(newcomer.preferredAgeBands);
+  const wantsAffirming = newcomer.wantsLgbtqAffirming;
+  const newcomerLoc = newcomer.location;
+  const hasNewcomerLoc = newcomerLoc !== undefined;
+  const nLat = newcomerLoc?.lat ?? 0;
+  const nLon = newcomerLoc?.lon ?? 0;
+  const maxKm = newcomer.maxDistanceKm ?? DEFAULT_MAX_DISTANCE_KM;
+  const distanceApplies = (newcomerModes & IN_PERSON_BIT) !== 0 && hasNewcomerLoc;
+
+  const excluded = new Int32Array(RULES.length);
+  const heap = new TopK(kk, index.ids);
+  const values = new Float64Array(FACTOR_COUNT);
+  let eligibleCount = 0;
+
+  const {
+    alive, program, accepting, capacity, used, recoveryDay, zone, hasOwnSponsor, gender,
+    orientation, modes, affirming, ageBand, hasLocation, lat, lon, masks, maskWeek,
+  } = index;
+  const langData = index.langs.data;
+  const expData = index.exps.data;
+  const rows = index.rows;
+
+  for (let i = 0; i < rows; i++) {
+    if (alive[i] === 0) continue;
+    if (i === selfSlot) { excluded[R['same-person']]!++; continue; }
+    const p = program[i] as number;
+    if (accepted[p] === 0) { excluded[R['program-not-accepted']]!++; continue; }
+    if (known[p] === 0) { excluded[R['unknown-program']]!++; continue; }
+    if (accepting[i] === 0) { excluded[R['not-accepting']]!++; continue; }
+    const cap = capacity[i] as number;
+    const usedPlaces = used[i] as number;
+    if (usedPlaces >= cap) { excluded[R['at-capacity']]!++; continue; }
+    if (blocked.size > 0 && blocked.has(i)) { excluded[R['pair-blocked']]!++; continue; }
+    const sponsorDays = daysSince(recoveryDay[i] as number, today[zone[i] as number] as number);
+    if (sponsorDays < (minDays[p] as number)) { excluded[R['below-program-minimum']]!++; continue; }
+    if (sponsorDays < newcomerDays + (gapDays[p] as number)) { excluded[R['not-more-recovery-than-newcomer']]!++; continue; }
+    if (requiresOwn[p] === 1 && hasOwnSponsor[i] === 0) { excluded[R['no-own-sponsor']]!++; continue; }
+    let sharesLanguage = false;
+    for (let w = 0, base = i * langStride; w < langStride; w++) {
+      if (((langData[base + w] as number) & (newcomerLangs[w] as number)) !== 0) { sharesLanguage = true; break; }
+    }
+    if (!sharesLanguage) { excluded[R['no-shared-language']]!++; continue; }
+    if ((((genderMask[p] as number) >>> (gender[i] as number)) & 1) === 0) { excluded[R['gender-rule']]!++; continue; }
+    const so = orientation[i] as number;
+    if (orientationMustMatch && so !== newcomerOrientation) { excluded[R['orientation-required']]!++; continue; }
+    const sharedModes = (modes[i] as number) & newcomerModes;
+    if (sharedModes === 0) { excluded[R['no-shared-contact-mode']]!++; continue; }
+    if (maskWeek[i] !== week) index.buildMask(i, week);
+    const overlap = maskOverlapMinutes(index.masks, i * MASK_WORDS, newcomerMask, 0);
+    if (overlap === 0 && (sharedModes & TEXT_BIT) === 0) { excluded[R['no-availability-overlap']]!++; continue; }
+    const km = hasNewcomerLoc && hasLocation[i] === 1 ? haversineKmRaw(nLat, nLon, lat[i] as number, lon[i] as number) : NaN;
+    if (sharedModes === IN_PERSON_BIT && km > maxKm) { excluded[R['too-far']]!++; continue; }
+
+    eligibleCount++;
+    let sharedExps = 0;
+    if (newcomerExpCount > 0) {
+      for (let w = 0, base = i * expStride; w < expStride; w++) {
+        const both = (expData[base + w] as number) & (newcomerExps[w] as number);
+        if (both !== 0) sharedExps += popcount32(both);
+      }
+    }
+    values[F.program] = programValue[p] as number;
+    values[F.recoveryGap] = recoveryGapFactor(sponsorDays, newcomerDays);
+    values[F.availability] = availabilityFactor(overlap);
+    values[F.contactModes] = contactModesFactor(popcount32(sharedModes), newcomerModeCount);
+    values[F.experiences] = experiencesFactor(sharedExps, newcomerExpCount);
+    values[F.age] = ageFactor(ageMask, ageBand[i] as number);
+    values[F.orientation] = orientationFactor(newcomerOrientation, so);
+    values[F.lgbtqAffirming] = lgbtqAffirmingFactor(wantsAffirming, affirming[i] === 1);
+    values[F.distance] = distanceFactor(distanceApplies, ((modes[i] as number) & IN_PERSON_BIT) !== 0, km, maxKm);
+    values[F.freePlaces] = freePlacesFactor(cap - usedPlaces, cap);
+    heap.offer(combineFactors(values, weights[p] as Float64Array), i);
+  }
+  void masks;
+
+  const pureCtx = indexContext(index, ctx);
+  const top: ScoredSponsor[] = [];
+  for (let h = 0; h < heap.size; h++) {
+    const slot = heap.slots[h] as number;
+    const profile = index.profiles[slot] as SponsorProfile;
+    const scored = scorePair(newcomer, profile, pureCtx);
+    top.push({ sponsorId: profile.userId, score: heap.scores[h] as number, reasons: scored.reasons });
+  }
+  top.sort(byScoreThenId);
+
+  const counts = emptyExcluded();
+  for (let r = 0; r < RULES.length; r++) counts[RULES[r] as RuleName] = excluded[r] as number;
+  return { top, excluded: counts, eligibleCount };
+}
+
+/**
+ * The same result as `rank`, by brute force over profiles with the pure rules and
+ * scorePair (used places from ctx). For tests, tools and small deployments.
+ */
+export function rankProfiles(
+  sponsors: Iterable<SponsorProfile>,
+  newcomer: NewcomerProfile,
+  ctx: MatchingContext,
+  k: number,
+): RankResult {
+  const excluded = emptyExcluded();
+  const eligible: ScoredSponsor[] = [];
+  for (const s of sponsors) {
+    const rule = firstFailingRule(newcomer, s, ctx);
+    if (rule !== null) excluded[rule]++;
+    else eligible.push(scorePair(newcomer, s, ctx));
+  }
+  eligible.sort(byScoreThenId);
+  return { top: eligible.slice(0, Math.max(0, Math.floor(k))), excluded, eligibleCount: eligible.length };
+}
+
+/**
+ * One sponsor for one newcomer, for a coordinator: the score and reasons when
+ * eligible, otherwise every rule the pair fails. Undefined when the sponsor is unknown.
+ */
+export function explain(
+  source: CandidateIndex | Iterable<SponsorProfile>,
+  newcomer: NewcomerProfile,
+  sponsorId: string,
+  ctx: MatchingContext,
+): Explanation | undefined {
+  let sponsor: SponsorProfile | undefined;
+  let pureCtx = ctx;
+  if (source instanceof CandidateIndex) {
+    sponsor = source.getSponsor(sponsorId);
+    pureCtx = indexContext(source, ctx);
+  } else {
+    for (const s of source) if (s.userId === sponsorId) { sponsor = s; break; }
+  }
+  if (sponsor === undefined) return undefined;
+  const failing = failingRules(newcomer, sponsor, pureCtx);
+  if (failing.length > 0) return { sponsorId, eligible: false, failingRules: failing };
+  const scored = scorePair(newcomer, sponsor, pureCtx);
+  return { sponsorId, eligible: true, score: scored.score, reasons: scored.reasons };
+}
