@@ -647,6 +647,14 @@ function solveCostScaling(
   const cur = new Int32Array(N);
   const inQ = new Uint8Array(N);
   const queue = new Int32Array(N);
+  // Sponsors and u ("list nodes", nA ≤ v ≤ U) have few residual reverse arcs
+  // (one per newcomer currently sending flow to them) among many in-arcs; they
+  // are kept in a per-node list so that discharging/relabelling such a node
+  // costs O(load) rather than O(degree). The list of v lives in
+  // lst[first[v]+1 .. first[v]+len[v]]; the arc first[v] is v's arc to t.
+  const lst = new Int32Array(A);
+  const pos = new Int32Array(A);
+  const len = new Int32Array(N);
   for (let k = 0; k < nA; k++) excess[k] = 1;
   excess[T] = -nA;
 
@@ -659,15 +667,32 @@ function solveCostScaling(
     for (let v = 0; v < N; v++) {
       const pv = price[v]!;
       const end = first[v + 1]!;
+      const isList = v >= nA && v <= U;
       for (let a = first[v]!; a < end; a++) {
         const r = rcap[a]!;
         if (r > 0) {
           const w = head[a]!;
           if (cost[a]! + pv - price[w]! < 0) {
+            const b = rev[a]!;
             rcap[a] = 0;
-            rcap[rev[a]!]! += r;
+            rcap[b]! += r;
             excess[v]! -= r;
             excess[w]! += r;
+            if (v < nA) {
+              // forward newcomer arc: its reverse joins w's list
+              const idx = first[w]! + 1 + len[w]!;
+              lst[idx] = b;
+              pos[b] = idx;
+              len[w]!++;
+            } else if (isList && a !== first[v]) {
+              // reverse arc leaves v's list
+              const idx = pos[a]!;
+              const lastIdx = first[v]! + len[v]!;
+              const lb = lst[lastIdx]!;
+              lst[idx] = lb;
+              pos[lb] = idx;
+              len[v]!--;
+            }
           }
         }
       }
@@ -689,10 +714,75 @@ function solveCostScaling(
       qh = qh + 1 === N ? 0 : qh + 1;
       qlen--;
       inQ[v] = 0;
-      // discharge v
       let ex = excess[v]!;
       const start = first[v]!;
+      if (v >= nA && v <= U) {
+        // ---- discharge a list node (sponsor or u) ----
+        while (ex > 0) {
+          const pv = price[v]!;
+          // arc to t
+          const r0 = rcap[start]!;
+          if (r0 > 0 && pv - price[T]! < 0) {
+            const d = r0 < ex ? r0 : ex;
+            rcap[start] = r0 - d;
+            rcap[rev[start]!]! += d;
+            ex -= d;
+            const et = excess[T]! + d;
+            excess[T] = et;
+            if (et > 0 && inQ[T] === 0) {
+              inQ[T] = 1;
+              queue[qt] = T;
+              qt = qt + 1 === N ? 0 : qt + 1;
+              qlen++;
+            }
+            if (ex === 0) break;
+          }
+          // reverse arcs back to newcomers (each has residual capacity 1)
+          for (let idx = start + len[v]!; idx > start && ex > 0; idx--) {
+            const b = lst[idx]!;
+            const w = head[b]!;
+            if (cost[b]! + pv - price[w]! < 0) {
+              rcap[b] = 0;
+              rcap[rev[b]!] = 1;
+              const lastIdx = start + len[v]!;
+              const lb = lst[lastIdx]!;
+              lst[idx] = lb;
+              pos[lb] = idx;
+              len[v]!--;
+              ex--;
+              const ew = excess[w]! + 1;
+              excess[w] = ew;
+              if (ew > 0 && inQ[w] === 0) {
+                inQ[w] = 1;
+                queue[qt] = w;
+                qt = qt + 1 === N ? 0 : qt + 1;
+                qlen++;
+              }
+            }
+          }
+          if (ex === 0) break;
+          // relabel
+          let best = rcap[start]! > 0 ? price[T]! : -Infinity;
+          const lend = start + len[v]!;
+          for (let idx = start + 1; idx <= lend; idx++) {
+            const b = lst[idx]!;
+            const val = price[head[b]!]! - cost[b]!;
+            if (val > best) best = val;
+          }
+          const np = best - eps;
+          if (!(np > -PRICE_LIMIT)) {
+            overflow = true;
+            break;
+          }
+          price[v] = np;
+        }
+        excess[v] = ex;
+        if (overflow) break;
+        continue;
+      }
+      // ---- discharge a newcomer or t (plain arc scan with current-arc pointer) ----
       const end = first[v + 1]!;
+      const isNewcomer = v < nA;
       let a = cur[v]!;
       while (ex > 0) {
         const pv = price[v]!;
@@ -702,9 +792,16 @@ function solveCostScaling(
           const w = head[a]!;
           if (cost[a]! + pv - price[w]! < 0) {
             const d = r < ex ? r : ex;
+            const b = rev[a]!;
             rcap[a] = r - d;
-            rcap[rev[a]!]! += d;
+            rcap[b]! += d;
             ex -= d;
+            if (isNewcomer) {
+              const idx = first[w]! + 1 + len[w]!;
+              lst[idx] = b;
+              pos[b] = idx;
+              len[w]!++;
+            }
             const ew = excess[w]! + d;
             excess[w] = ew;
             if (ew > 0 && inQ[w] === 0) {
