@@ -1,0 +1,51 @@
+import { pino } from 'pino';
+import supertest from 'supertest';
+import { createApp, type App } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { prepareDatabase } from '../../src/db/prepare.ts';
+import type { TokenConfig } from '../../src/auth/tokens.ts';
+import { testClock, type TestClock } from './clock.ts';
+import { openTestDatabase, type TestDatabase } from './db.ts';
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop-XYZ';
+
+export interface TestApp extends App {
+  db: TestDatabase;
+  clock: TestClock;
+  tokens: TokenConfig;
+  config: Readonly<Config>;
+  request: supertest.Agent;
+  close(): Promise<void>;
+}
+
+/** The real stack (createApp, mongoose, the real database server), one fresh database per call. */
+export async function startTestApp(label: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await openTestDatabase(label);
+  const clock = testClock();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_SECRET,
+    // Generous by default so that tests registering many members are not throttled;
+    // the throttling tests set their own limits.
+    REGISTRATIONS_PER_IP_PER_HOUR: '10000',
+    ...env,
+  });
+  await prepareDatabase(db.conn, { buildIndexes: false, now: clock() });
+  const tokens: TokenConfig = {
+    secret: TEST_SECRET,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.jwt.ttlSeconds,
+  };
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const app = createApp({ config, conn: db.conn, logger, clock, tokens });
+  return {
+    ...app,
+    db,
+    clock,
+    tokens,
+    config,
+    request: supertest.agent(app.app),
+    close: () => db.drop(),
+  };
+}
