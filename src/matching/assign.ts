@@ -535,7 +535,7 @@ export function maxCardinality(n: number, m: number, cap: ArrayLike<number>, rs:
 // Cost scaling min-cost flow
 
 /** Scale factor for ε between refinements. */
-const EPS_FACTOR = 10;
+const EPS_FACTOR = 8;
 
 /**
  * Returns false when the weights do not fit the exact-arithmetic budget
@@ -663,37 +663,69 @@ function solveCostScaling(
   do {
     eps = Math.max(1, Math.floor(eps / EPS_FACTOR));
     // ---- refine(eps) ----
-    // saturate every residual arc with negative reduced cost
-    for (let v = 0; v < N; v++) {
-      const pv = price[v]!;
+    // Make the current flow ε-optimal for the new ε (any ε-optimal pseudoflow
+    // is a valid start for refine), keeping as much of it as possible:
+    // (1) Sponsor (or u) v: its arc to t must satisfy p(v) ≥ p(t) − ε when it
+    //     has residual capacity and p(v) ≤ p(t) + ε when it carries flow; clamp
+    //     p(v) into that range (a range that is never empty).
+    const pT = price[T]!;
+    for (let v = nA; v <= U; v++) {
+      const a = first[v]!;
+      let pv = price[v]!;
+      if (rcap[a]! > 0 && pv < pT - eps) pv = pT - eps;
+      if (rcap[rev[a]!]! > 0 && pv > pT + eps) pv = pT + eps;
+      price[v] = pv;
+    }
+    // (2) Newcomer i keeps its assigned arc a0 if some price p(i) satisfies
+    //     both p(i) ≥ M − ε (M = best value p(w) − c(a) over its residual arcs)
+    //     and p(i) ≤ value(a0) + ε (the reverse arc of a0); otherwise the unit
+    //     goes back to i and p(i) = max value − ε.
+    for (let v = 0; v < nA; v++) {
       const end = first[v + 1]!;
-      const isList = v >= nA && v <= U;
+      let M = -Infinity;
+      let a0 = -1;
+      let v0 = 0;
       for (let a = first[v]!; a < end; a++) {
-        const r = rcap[a]!;
-        if (r > 0) {
-          const w = head[a]!;
-          if (cost[a]! + pv - price[w]! < 0) {
-            const b = rev[a]!;
-            rcap[a] = 0;
-            rcap[b]! += r;
-            excess[v]! -= r;
-            excess[w]! += r;
-            if (v < nA) {
-              // forward newcomer arc: its reverse joins w's list
-              const idx = first[w]! + 1 + len[w]!;
-              lst[idx] = b;
-              pos[b] = idx;
-              len[w]!++;
-            } else if (isList && a !== first[v]) {
-              // reverse arc leaves v's list
-              const idx = pos[a]!;
-              const lastIdx = first[v]! + len[v]!;
-              const lb = lst[lastIdx]!;
-              lst[idx] = lb;
-              pos[lb] = idx;
-              len[v]!--;
-            }
-          }
+        const val = price[head[a]!]! - cost[a]!;
+        if (rcap[a]! > 0) {
+          if (val > M) M = val;
+        } else {
+          a0 = a;
+          v0 = val;
+        }
+      }
+      const lo = M - eps;
+      if (a0 < 0) {
+        if (price[v]! < lo) price[v] = lo;
+      } else if (lo <= v0 + eps) {
+        let pv = price[v]!;
+        if (pv < lo) pv = lo;
+        if (pv > v0 + eps) pv = v0 + eps;
+        price[v] = pv;
+      } else {
+        const w = head[a0]!;
+        const b = rev[a0]!;
+        rcap[a0] = 1;
+        rcap[b] = 0;
+        const idx = pos[b]!;
+        const lastIdx = first[w]! + len[w]!;
+        const lb = lst[lastIdx]!;
+        lst[idx] = lb;
+        pos[lb] = idx;
+        len[w]!--;
+        excess[v] = 1;
+        price[v] = (M > v0 ? M : v0) - eps;
+        // The freed unit of w: if w's arc to t may carry less flow
+        // (p(w) ≥ p(t) − ε), take the unit off that arc too (t gets the
+        // deficit, and t never has to push flow back); otherwise w keeps a
+        // deficit (a free place that is in demand).
+        const at = first[w]!;
+        if (price[w]! >= pT - eps) {
+          rcap[at]!++;
+          rcap[rev[at]!]!--;
+          excess[T]!--;
+        } else {
+          excess[w]!--;
         }
       }
     }
@@ -780,7 +812,55 @@ function solveCostScaling(
         if (overflow) break;
         continue;
       }
-      // ---- discharge a newcomer or t (plain arc scan with current-arc pointer) ----
+      if (v < nA) {
+        // ---- newcomer: "double push" (Goldberg–Kennedy CSA). A newcomer with
+        // excess has excess exactly 1 (supply 1, outflow ≥ 0). Find the best
+        // and second-best residual arcs by p(w) − c(a); relabel to
+        // second − ε (never an increase, keeps every residual arc ≥ −ε) and
+        // push the unit along the best arc, which is then admissible.
+        const end = first[v + 1]!;
+        let best = -Infinity;
+        let second = -Infinity;
+        let bestA = -1;
+        for (let a = start; a < end; a++) {
+          if (rcap[a]! > 0) {
+            const val = price[head[a]!]! - cost[a]!;
+            if (val > best) {
+              second = best;
+              best = val;
+              bestA = a;
+            } else if (val > second) {
+              second = val;
+            }
+          }
+        }
+        let np = (second === -Infinity ? best : second) - eps;
+        if (np > price[v]!) np = price[v]!; // cannot happen; prices never increase
+        if (!(np > -PRICE_LIMIT)) {
+          overflow = true;
+          break;
+        }
+        price[v] = np;
+        const w = head[bestA]!;
+        const b = rev[bestA]!;
+        rcap[bestA] = 0;
+        rcap[b] = 1;
+        const idx = first[w]! + 1 + len[w]!;
+        lst[idx] = b;
+        pos[b] = idx;
+        len[w]!++;
+        excess[v] = 0;
+        const ew = excess[w]! + 1;
+        excess[w] = ew;
+        if (ew > 0 && inQ[w] === 0) {
+          inQ[w] = 1;
+          queue[qt] = w;
+          qt = qt + 1 === N ? 0 : qt + 1;
+          qlen++;
+        }
+        continue;
+      }
+      // ---- discharge t (plain arc scan with current-arc pointer) ----
       const end = first[v + 1]!;
       const isNewcomer = v < nA;
       let a = cur[v]!;
