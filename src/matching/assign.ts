@@ -759,7 +759,7 @@ function solveCostScaling(
             rcap[start] = r0 - d;
             rcap[rev[start]!]! += d;
             ex -= d;
-            const et = excess[T]! + d;
+            const et: number = excess[T]! + d;
             excess[T] = et;
             if (et > 0 && inQ[T] === 0) {
               inQ[T] = 1;
