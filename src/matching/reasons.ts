@@ -126,7 +126,8 @@ function factorTexts(factor: FactorName, facts: PairFacts, value: number): { tex
     }
     case 'recoveryGap': {
       const years = `${durationText(facts.sponsorDays)} of recovery`;
-      const text = facts.minRecoveryDays > 0 ? `${years}; program minimum ${durationText(facts.minRecoveryDays)}` : years;
+      const min = facts.minRecoveryDays % 365 === 0 ? durationText(facts.minRecoveryDays) : plural(facts.minRecoveryDays, 'day');
+      const text = facts.minRecoveryDays > 0 ? `${years}; program minimum ${min}` : years;
       return { text, newcomerText: text };
     }
     case 'availability': {
