@@ -793,20 +793,69 @@ function solveCostScaling(
             }
           }
           if (ex === 0) break;
-          // relabel
-          let best = rcap[start]! > 0 ? price[T]! : -Infinity;
+          // relabel. With one unit of excess this is a "double push" as for
+          // newcomers: relabel to second-best − ε and push the unit along the
+          // best residual arc (only along that one, so every remaining residual
+          // arc keeps reduced cost ≥ −ε). The t arc counts twice when it has
+          // ≥ 2 units of residual capacity. Prices never increase.
+          const r0t = rcap[start]!;
+          let best = r0t > 0 ? price[T]! : -Infinity;
+          let bestIdx = start; // start = the t arc
+          let second = r0t > 1 ? best : -Infinity;
           const lend = start + len[v]!;
           for (let idx = start + 1; idx <= lend; idx++) {
             const b = lst[idx]!;
             const val = price[head[b]!]! - cost[b]!;
-            if (val > best) best = val;
+            if (val > best) {
+              second = best;
+              best = val;
+              bestIdx = idx;
+            } else if (val > second) {
+              second = val;
+            }
           }
-          const np = best - eps;
+          const dbl = ex === 1 && second !== -Infinity;
+          let np = (dbl ? second : best) - eps;
+          if (np > pv) np = pv;
           if (!(np > -PRICE_LIMIT)) {
             overflow = true;
             break;
           }
           price[v] = np;
+          if (dbl) {
+            if (bestIdx === start) {
+              rcap[start]!--;
+              rcap[rev[start]!]!++;
+              const et: number = excess[T]! + 1;
+              excess[T] = et;
+              if (et > 0 && inQ[T] === 0) {
+                inQ[T] = 1;
+                queue[qt] = T;
+                qt = qt + 1 === N ? 0 : qt + 1;
+                qlen++;
+              }
+            } else {
+              const b = lst[bestIdx]!;
+              const w = head[b]!;
+              rcap[b] = 0;
+              rcap[rev[b]!] = 1;
+              const lastIdx = start + len[v]!;
+              const lb = lst[lastIdx]!;
+              lst[bestIdx] = lb;
+              pos[lb] = bestIdx;
+              len[v]!--;
+              const ew = excess[w]! + 1;
+              excess[w] = ew;
+              if (ew > 0 && inQ[w] === 0) {
+                inQ[w] = 1;
+                queue[qt] = w;
+                qt = qt + 1 === N ? 0 : qt + 1;
+                qlen++;
+              }
+            }
+            ex = 0;
+            break;
+          }
         }
         excess[v] = ex;
         if (overflow) break;
