@@ -192,7 +192,7 @@ export function syntheticSponsor(rng: Rng, id: string, now: number, options: Pop
   const small = options.small === true;
   const place = small ? pick(rng, SMALL_PLACES) : weighted(rng, PLACES.map((p) => [p, p.weight] as const));
   const programKey = small ? pick(rng, ['aa', 'na', 'smart']) : weighted(rng, PROGRAM_SHARE);
-  const years = small ? Math.floor(rng() * 4 * 365) : Math.floor(150 + rng() * rng() * 30 * 365);
+  const years = small ? Math.floor(rng() * 6 * 365) : Math.floor(150 + rng() * rng() * 30 * 365);
   const experiences = subset(rng, TWELVE_STEP_EXPERIENCES, small ? 0.4 : 0.2);
   const modes = subset(rng, MODES, 0.55);
   const capacity = small ? 1 + Math.floor(rng() * 3) : 1 + Math.floor(rng() * 5);
@@ -202,9 +202,9 @@ export function syntheticSponsor(rng: Rng, id: string, now: number, options: Pop
     program: programKey,
     recoveryDate: daysAgo(now, years),
     timezone: place.timezone,
-    availability: windows(rng, small ? 1 + Math.floor(rng() * 3) : 2 + Math.floor(rng() * 5)),
+    availability: windows(rng, small ? 2 + Math.floor(rng() * 4) : 2 + Math.floor(rng() * 5)),
     contactModes: modes.length > 0 ? modes : ['phone'],
-    languages: small ? [pick(rng, ['en', 'en-GB', 'es'])] : languagesFor(rng, place),
+    languages: small ? [pick(rng, ['en', 'en-GB', 'EN-us', 'es'])] : languagesFor(rng, place),
     gender: small ? pick(rng, ['woman', 'man', 'non-binary'] as const) : weighted(rng, GENDER_SHARE),
     lgbtqAffirming: rng() < 0.5,
     spiritualOrientation: weighted(rng, ORIENTATION_SHARE),
@@ -230,11 +230,11 @@ export function syntheticNewcomer(rng: Rng, id: string, now: number, options: Po
     userId: id,
     displayName: `Newcomer ${id}`,
     program: programKey,
-    acceptedPrograms: small ? subset(rng, ['aa', 'na', 'smart'], 0.3) : subset(rng, ACCEPTS[programKey] ?? [], 0.4),
+    acceptedPrograms: small ? subset(rng, ['aa', 'na', 'smart'], 0.6) : subset(rng, ACCEPTS[programKey] ?? [], 0.4),
     timezone: place.timezone,
-    availability: windows(rng, small ? 1 + Math.floor(rng() * 4) : 2 + Math.floor(rng() * 5)),
+    availability: windows(rng, small ? 2 + Math.floor(rng() * 4) : 2 + Math.floor(rng() * 5)),
     contactModes: modes.length > 0 ? modes : ['video'],
-    languages: small ? [pick(rng, ['en-US', 'es', 'fr'])] : languagesFor(rng, place),
+    languages: small ? (rng() < 0.1 ? ['fr'] : [pick(rng, ['en-US', 'en', 'es'])]) : languagesFor(rng, place),
     gender: small ? pick(rng, ['woman', 'man', 'non-binary'] as const) : weighted(rng, GENDER_SHARE),
     wantsLgbtqAffirming: rng() < 0.2,
     spiritualOrientation: weighted(rng, ORIENTATION_SHARE),
@@ -249,6 +249,7 @@ export function syntheticNewcomer(rng: Rng, id: string, now: number, options: Po
   if (rng() < 0.3) newcomer.preferredAgeBands = subset(rng, AGE_LIST, 0.4);
   if (rng() < 0.7) newcomer.experiences = subset(rng, TWELVE_STEP_EXPERIENCES, 0.25);
   if (rng() < 0.7) newcomer.location = nearby(rng, place, small ? 60 : 40);
+  if (small && rng() < 0.15) newcomer.contactModes = ['in-person'];
   if (rng() < 0.3) newcomer.maxDistanceKm = 5 + Math.floor(rng() * 60);
   return newcomer;
 }
