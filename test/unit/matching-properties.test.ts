@@ -34,7 +34,9 @@ interface World {
   k: number;
 }
 
-function buildWorld(p: fc.RecordValue<typeof worldArb extends fc.Arbitrary<infer T> ? T : never>): World {
+type WorldParams = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
+
+function buildWorld(p: WorldParams): World {
   const rng = seededRandom(p.seed ^ 0x5eed);
   const sponsors = syntheticSponsors(p.size, p.seed, SAMPLE_NOW, { small: true });
   const newcomer = syntheticNewcomer(rng, 'n1', SAMPLE_NOW, { small: true });
