@@ -14,7 +14,9 @@
  *     an LP, once (the b-matching LP is totally unimodular, so HiGHS's optimal
  *     vertex is integral; we check that and recompute the score from it).
  *     Participation mode uses lexicographic weights w + B with
- *     B = min(n, Σc)·max w + 1 (exact integers). Model building excluded;
+ *     B = min(n, Σc)·max w + 1 (exact integers), solved with HiGHS's IPM +
+ *     crossover (its default simplex is ~25× slower on these costs); score
+ *     mode uses HiGHS's default solver choice. Model building excluded;
  *   - a greedy baseline (edges by score descending, take when both sides are
  *     free): its objective gap to the optimum in % and its unmatched count.
  * It throws (non-zero exit when run standalone) if our objective or our
@@ -151,7 +153,7 @@ interface LpResult {
  * Σ_{e at sponsor j} x_e ≤ c_j, 0 ≤ x ≤ 1. Returns the score Σ w_e·x_e and the
  * matched count Σ x_e of HiGHS's primal solution (checked to be integral).
  */
-function highsLp(highs: HighsModule, p: Instance['problem'], bonus: number): LpResult {
+function highsLp(highs: HighsModule, p: Instance['problem'], bonus: number, solver: 'choose' | 'ipm'): LpResult {
   const n = p.newcomers;
   const m = p.capacities.length;
   const E = p.edgeScore.length;
@@ -183,7 +185,7 @@ function highsLp(highs: HighsModule, p: Instance['problem'], bonus: number): LpR
     matrix: { format: 'csc', numRows: rows, numCols: E, starts, indices, values },
   });
   try {
-    model.options.set({ output_flag: false, time_limit: HIGHS_TIME_LIMIT_S, ...(process.env.HIGHS_SOLVER ? { solver: process.env.HIGHS_SOLVER } : {}) });
+    model.options.set({ output_flag: false, time_limit: HIGHS_TIME_LIMIT_S, solver });
     const t0 = performance.now();
     const run = model.run();
     const ms = performance.now() - t0;
@@ -210,7 +212,7 @@ function highsLp(highs: HighsModule, p: Instance['problem'], bonus: number): LpR
 
 export function solveWithHighs(highs: HighsModule, p: Instance['problem'], mode: AssignMode): LpResult {
   if (mode === 'score') {
-    const r = highsLp(highs, p, 0);
+    const r = highsLp(highs, p, 0, 'choose');
     return { objective: r.objective, matched: r.matched, ms: r.ms };
   }
   // Lexicographic weights: w + B with B > (max cardinality) · max w, so one
@@ -222,7 +224,9 @@ export function solveWithHighs(highs: HighsModule, p: Instance['problem'], mode:
   let capTotal = 0;
   for (const c of p.capacities) capTotal += c;
   const bigM = Math.min(p.newcomers, capTotal) * maxW + 1;
-  return highsLp(highs, p, bigM);
+  // HiGHS's default (dual simplex) needs ~100 s on pool B with these nearly
+  // uniform costs; its interior-point solver (with crossover) takes ~4 s.
+  return highsLp(highs, p, bigM, 'ipm');
 }
 
 function checkFeasible(p: Instance['problem'], sponsorOf: Int32Array): number {
