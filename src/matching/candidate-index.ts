@@ -93,6 +93,10 @@ export class CandidateIndex {
   profiles: (SponsorProfile | undefined)[] = [];
   alive = new Uint8Array(0);
   program = new Int32Array(0);
+  /** Rows of each program (unordered), so a query visits only accepted programs. */
+  members: Int32Array[] = [];
+  memberCount: number[] = [];
+  memberPos = new Int32Array(0);
   accepting = new Uint8Array(0);
   capacity = new Int32Array(0);
   used = new Int32Array(0);
@@ -151,16 +155,21 @@ export class CandidateIndex {
   upsertSponsor(p: SponsorProfile): void {
     offsetMinutesAt(p.timezone, 0);
     let slot = this.slotById.get(p.userId);
+    const programId = this.programs.intern(p.program);
     if (slot === undefined) {
       slot = this.freeSlots.pop() ?? this.rows++;
       if (slot >= this.capacityRows) this.grow(Math.max(1024, this.capacityRows * 2));
       this.slotById.set(p.userId, slot);
+      this.addMember(programId, slot);
+    } else if (this.program[slot] !== programId) {
+      this.removeMember(this.program[slot] as number, slot);
+      this.addMember(programId, slot);
     }
     const zoneId = this.zones.intern(p.timezone);
     this.ids[slot] = p.userId;
     this.profiles[slot] = p;
     this.alive[slot] = 1;
-    this.program[slot] = this.programs.intern(p.program);
+    this.program[slot] = programId;
     this.accepting[slot] = p.acceptingNewcomers ? 1 : 0;
     this.capacity[slot] = p.capacity;
     this.used[slot] = this.usedById.get(p.userId) ?? 0;
@@ -188,6 +197,7 @@ export class CandidateIndex {
     const slot = this.slotById.get(userId);
     if (slot === undefined) return false;
     this.slotById.delete(userId);
+    this.removeMember(this.program[slot] as number, slot);
     this.alive[slot] = 0;
     this.ids[slot] = undefined;
     this.profiles[slot] = undefined;
@@ -214,12 +224,41 @@ export class CandidateIndex {
     this.maskWeek[slot] = week;
   }
 
+  private addMember(programId: number, slot: number): void {
+    while (this.members.length <= programId) {
+      this.members.push(new Int32Array(64));
+      this.memberCount.push(0);
+    }
+    let list = this.members[programId] as Int32Array;
+    const n = this.memberCount[programId] as number;
+    if (n === list.length) {
+      const bigger = new Int32Array(n * 2);
+      bigger.set(list);
+      list = bigger;
+      this.members[programId] = list;
+    }
+    list[n] = slot;
+    this.memberPos[slot] = n;
+    this.memberCount[programId] = n + 1;
+  }
+
+  private removeMember(programId: number, slot: number): void {
+    const list = this.members[programId] as Int32Array;
+    const last = (this.memberCount[programId] as number) - 1;
+    const pos = this.memberPos[slot] as number;
+    const moved = list[last] as number;
+    list[pos] = moved;
+    this.memberPos[moved] = pos;
+    this.memberCount[programId] = last;
+  }
+
   private grow(rows: number): void {
     const grow8 = (a: Uint8Array): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(rows); b.set(a); return b; };
     const grow32 = (a: Int32Array): Int32Array<ArrayBuffer> => { const b = new Int32Array(rows); b.set(a); return b; };
     const grow64 = (a: Float64Array): Float64Array<ArrayBuffer> => { const b = new Float64Array(rows); b.set(a); return b; };
     this.alive = grow8(this.alive);
     this.program = grow32(this.program);
+    this.memberPos = grow32(this.memberPos);
     this.accepting = grow8(this.accepting);
     this.capacity = grow32(this.capacity);
     this.used = grow32(this.used);

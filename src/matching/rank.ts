@@ -40,7 +40,6 @@ import {
   type SponsorProfile,
 } from './types.ts';
 
-const R = Object.fromEntries(RULES.map((r, i) => [r, i])) as Record<RuleName, number>;
 
 function emptyExcluded(): Record<RuleName, number> {
   return Object.fromEntries(RULES.map((r) => [r, 0])) as Record<RuleName, number>;
@@ -200,65 +199,80 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
   let eligibleCount = 0;
 
   const {
-    alive, program, accepting, capacity, used, recoveryDay, zone, hasOwnSponsor, gender,
-    orientation, modes, affirming, ageBand, hasLocation, lat, lon, masks, maskWeek,
+    accepting, capacity, used, recoveryDay, zone, hasOwnSponsor, gender,
+    orientation, modes, affirming, ageBand, hasLocation, lat, lon, maskWeek,
   } = index;
   const langData = index.langs.data;
   const expData = index.exps.data;
-  const rows = index.rows;
 
-  for (let i = 0; i < rows; i++) {
-    if (alive[i] === 0) continue;
-    if (i === selfSlot) { excluded[R['same-person']]!++; continue; }
-    const p = program[i] as number;
-    if (accepted[p] === 0) { excluded[R['program-not-accepted']]!++; continue; }
-    if (known[p] === 0) { excluded[R['unknown-program']]!++; continue; }
-    if (accepting[i] === 0) { excluded[R['not-accepting']]!++; continue; }
-    const cap = capacity[i] as number;
-    const usedPlaces = used[i] as number;
-    if (usedPlaces >= cap) { excluded[R['at-capacity']]!++; continue; }
-    if (blocked.size > 0 && blocked.has(i)) { excluded[R['pair-blocked']]!++; continue; }
-    const sponsorDays = daysSince(recoveryDay[i] as number, today[zone[i] as number] as number);
-    if (sponsorDays < (minDays[p] as number)) { excluded[R['below-program-minimum']]!++; continue; }
-    if (sponsorDays < newcomerDays + (gapDays[p] as number)) { excluded[R['not-more-recovery-than-newcomer']]!++; continue; }
-    if (requiresOwn[p] === 1 && hasOwnSponsor[i] === 0) { excluded[R['no-own-sponsor']]!++; continue; }
-    let sharesLanguage = false;
-    for (let w = 0, base = i * langStride; w < langStride; w++) {
-      if (((langData[base + w] as number) & (newcomerLangs[w] as number)) !== 0) { sharesLanguage = true; break; }
-    }
-    if (!sharesLanguage) { excluded[R['no-shared-language']]!++; continue; }
-    if ((((genderMask[p] as number) >>> (gender[i] as number)) & 1) === 0) { excluded[R['gender-rule']]!++; continue; }
-    const so = orientation[i] as number;
-    if (orientationMustMatch && so !== newcomerOrientation) { excluded[R['orientation-required']]!++; continue; }
-    const sharedModes = (modes[i] as number) & newcomerModes;
-    if (sharedModes === 0) { excluded[R['no-shared-contact-mode']]!++; continue; }
-    if (maskWeek[i] !== week) index.buildMask(i, week);
-    const overlap = maskOverlapMinutes(index.masks, i * MASK_WORDS, newcomerMask, 0);
-    if (overlap === 0 && (sharedModes & TEXT_BIT) === 0) { excluded[R['no-availability-overlap']]!++; continue; }
-    const km = hasNewcomerLoc && hasLocation[i] === 1 ? haversineKmRaw(nLat, nLon, lat[i] as number, lon[i] as number) : NaN;
-    if (sharedModes === IN_PERSON_BIT && km > maxKm) { excluded[R['too-far']]!++; continue; }
-
-    eligibleCount++;
-    let sharedExps = 0;
-    if (newcomerExpCount > 0) {
-      for (let w = 0, base = i * expStride; w < expStride; w++) {
-        const both = (expData[base + w] as number) & (newcomerExps[w] as number);
-        if (both !== 0) sharedExps += popcount32(both);
+  // Counts are by index in RULES. Only the rows of accepted programs are visited;
+  // everyone else is 'program-not-accepted' (or 'same-person', checked first).
+  let visited = 0;
+  if (selfSlot >= 0) excluded[0] = 1;
+  for (let p = 0; p < programCount; p++) {
+    if (accepted[p] === 0) continue;
+    const list = index.members[p];
+    const count = index.memberCount[p] ?? 0;
+    if (list === undefined) continue;
+    const selfHere = selfSlot >= 0 && index.program[selfSlot] === p ? 1 : 0;
+    visited += count;
+    if (known[p] === 0) { excluded[2]! += count - selfHere; continue; }
+    const weightsP = weights[p] as Float64Array;
+    const programValueP = programValue[p] as number;
+    const minDaysP = minDays[p] as number;
+    const gapDaysP = gapDays[p] as number;
+    const requiresOwnP = requiresOwn[p] === 1;
+    const genderMaskP = genderMask[p] as number;
+    for (let j = 0; j < count; j++) {
+      const i = list[j] as number;
+      if (i === selfSlot) continue;
+      if (accepting[i] === 0) { excluded[3]!++; continue; }
+      const cap = capacity[i] as number;
+      const usedPlaces = used[i] as number;
+      if (usedPlaces >= cap) { excluded[4]!++; continue; }
+      if (blocked.size > 0 && blocked.has(i)) { excluded[5]!++; continue; }
+      const sponsorDays = daysSince(recoveryDay[i] as number, today[zone[i] as number] as number);
+      if (sponsorDays < minDaysP) { excluded[6]!++; continue; }
+      if (sponsorDays < newcomerDays + gapDaysP) { excluded[7]!++; continue; }
+      if (requiresOwnP && hasOwnSponsor[i] === 0) { excluded[8]!++; continue; }
+      let sharesLanguage = false;
+      for (let w = 0, base = i * langStride; w < langStride; w++) {
+        if (((langData[base + w] as number) & (newcomerLangs[w] as number)) !== 0) { sharesLanguage = true; break; }
       }
+      if (!sharesLanguage) { excluded[9]!++; continue; }
+      if (((genderMaskP >>> (gender[i] as number)) & 1) === 0) { excluded[10]!++; continue; }
+      const so = orientation[i] as number;
+      if (orientationMustMatch && so !== newcomerOrientation) { excluded[11]!++; continue; }
+      const sharedModes = (modes[i] as number) & newcomerModes;
+      if (sharedModes === 0) { excluded[12]!++; continue; }
+      if (maskWeek[i] !== week) index.buildMask(i, week);
+      const overlap = maskOverlapMinutes(index.masks, i * MASK_WORDS, newcomerMask, 0);
+      if (overlap === 0 && (sharedModes & TEXT_BIT) === 0) { excluded[13]!++; continue; }
+      const km = hasNewcomerLoc && hasLocation[i] === 1 ? haversineKmRaw(nLat, nLon, lat[i] as number, lon[i] as number) : NaN;
+      if (sharedModes === IN_PERSON_BIT && km > maxKm) { excluded[14]!++; continue; }
+
+      eligibleCount++;
+      let sharedExps = 0;
+      if (newcomerExpCount > 0) {
+        for (let w = 0, base = i * expStride; w < expStride; w++) {
+          const both = (expData[base + w] as number) & (newcomerExps[w] as number);
+          if (both !== 0) sharedExps += popcount32(both);
+        }
+      }
+      values[F.program] = programValueP;
+      values[F.recoveryGap] = recoveryGapFactor(sponsorDays, newcomerDays);
+      values[F.availability] = availabilityFactor(overlap);
+      values[F.contactModes] = contactModesFactor(popcount32(sharedModes), newcomerModeCount);
+      values[F.experiences] = experiencesFactor(sharedExps, newcomerExpCount);
+      values[F.age] = ageFactor(ageMask, ageBand[i] as number);
+      values[F.orientation] = orientationFactor(newcomerOrientation, so);
+      values[F.lgbtqAffirming] = lgbtqAffirmingFactor(wantsAffirming, affirming[i] === 1);
+      values[F.distance] = distanceFactor(distanceApplies, ((modes[i] as number) & IN_PERSON_BIT) !== 0, km, maxKm);
+      values[F.freePlaces] = freePlacesFactor(cap - usedPlaces, cap);
+      heap.offer(combineFactors(values, weightsP), i);
     }
-    values[F.program] = programValue[p] as number;
-    values[F.recoveryGap] = recoveryGapFactor(sponsorDays, newcomerDays);
-    values[F.availability] = availabilityFactor(overlap);
-    values[F.contactModes] = contactModesFactor(popcount32(sharedModes), newcomerModeCount);
-    values[F.experiences] = experiencesFactor(sharedExps, newcomerExpCount);
-    values[F.age] = ageFactor(ageMask, ageBand[i] as number);
-    values[F.orientation] = orientationFactor(newcomerOrientation, so);
-    values[F.lgbtqAffirming] = lgbtqAffirmingFactor(wantsAffirming, affirming[i] === 1);
-    values[F.distance] = distanceFactor(distanceApplies, ((modes[i] as number) & IN_PERSON_BIT) !== 0, km, maxKm);
-    values[F.freePlaces] = freePlacesFactor(cap - usedPlaces, cap);
-    heap.offer(combineFactors(values, weights[p] as Float64Array), i);
   }
-  void masks;
+  excluded[1] = index.size - excluded[0]! - (visited - (selfSlot >= 0 && accepted[index.program[selfSlot] as number] === 1 ? 1 : 0));
 
   const pureCtx = indexContext(index, ctx);
   const top: ScoredSponsor[] = [];
