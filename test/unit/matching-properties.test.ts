@@ -76,6 +76,40 @@ describe('matching properties', () => {
     );
   });
 
+  it('when the index has seen updates, removals and program changes, then it still equals brute force', () => {
+    fc.assert(
+      fc.property(worldArb, fc.integer({ min: 1, max: 2 ** 31 - 1 }), (p, mutationSeed) => {
+        // Arrange: start from half the population, then replay random changes.
+        const world = buildWorld(p);
+        const rng = seededRandom(mutationSeed);
+        const index = createCandidateIndex(world.sponsors.slice(0, Math.floor(world.sponsors.length / 2)));
+        const live = new Map(world.sponsors.slice(0, Math.floor(world.sponsors.length / 2)).map((s) => [s.userId, s]));
+        for (let step = 0; step < world.sponsors.length * 2; step++) {
+          const s = world.sponsors[Math.floor(rng() * world.sponsors.length)]!;
+          const roll = rng();
+          if (roll < 0.25) {
+            index.removeSponsor(s.userId);
+            live.delete(s.userId);
+          } else {
+            const changed = roll < 0.6 ? { ...s, program: (['aa', 'na', 'smart'] as const)[Math.floor(rng() * 3)]! } : s;
+            index.upsertSponsor(changed);
+            live.set(s.userId, changed);
+          }
+        }
+        for (const s of world.sponsors) index.setUsedPlaces(s.userId, world.ctx.usedPlaces(s.userId));
+
+        // Act
+        const fast = rank(index, world.newcomer, world.ctx, world.k);
+        const slow = rankProfiles(live.values(), world.newcomer, world.ctx, world.k);
+
+        // Assert
+        expect(fast).to.deep.equal(slow);
+        expect(index.size).to.equal(live.size);
+      }),
+      RUNS,
+    );
+  });
+
   it('when rank proposes a sponsor, then the pair fails no hard rule', () => {
     fc.assert(
       fc.property(worldArb, (p) => {
