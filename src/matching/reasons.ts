@@ -91,12 +91,13 @@ function listText(items: readonly string[], joiner = 'and'): string {
   return `${items.slice(0, -1).join(', ')} ${joiner} ${items[items.length - 1]}`;
 }
 
-const MODE_WORDS: Record<ContactMode, string> = {
-  'in-person': 'meeting in person',
-  phone: 'phone',
-  video: 'video',
-  text: 'text',
-};
+/** 'Can meet in person, or keep in touch by phone or text'. */
+export function contactModesText(modes: readonly ContactMode[]): string {
+  const remote = (['phone', 'video', 'text'] as const).filter((m) => modes.includes(m));
+  const distant = remote.length > 0 ? `keep in touch by ${listText(remote, 'or')}` : '';
+  if (!modes.includes('in-person')) return `Can ${distant}`;
+  return remote.length > 0 ? `Can meet in person, or ${distant}` : 'Can meet in person';
+}
 
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
 
@@ -138,7 +139,7 @@ function factorTexts(factor: FactorName, facts: PairFacts, value: number): { tex
       return { text, newcomerText: text };
     }
     case 'contactModes': {
-      const text = `Both open to ${listText(facts.sharedModes.map((m) => MODE_WORDS[m]))}`;
+      const text = contactModesText(facts.sharedModes);
       return { text, newcomerText: text };
     }
     case 'experiences': {

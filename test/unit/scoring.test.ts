@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { durationText, hoursText, newcomerSafeReasons } from '../../src/matching/reasons.ts';
+import { contactModesText, durationText, hoursText, newcomerSafeReasons } from '../../src/matching/reasons.ts';
 import {
   ageBandMask,
   ageFactor,
@@ -16,7 +16,7 @@ import {
   scorePair,
   weightVector,
 } from '../../src/matching/scoring.ts';
-import { DEFAULT_WEIGHTS, type MatchingWeights } from '../../src/matching/types.ts';
+import { DEFAULT_WEIGHTS, type ContactMode, type MatchingWeights } from '../../src/matching/types.ts';
 import { daysAgo, makeContext, makeNewcomer, makeSponsor, SAMPLE_NOW } from '../support/profile-factories.ts';
 
 const NA = NaN;
@@ -157,7 +157,7 @@ describe('scoring', () => {
         'Shared experience: alcohol',
         'Both take a spiritual approach',
         '1.5 h a week in common',
-        'Both open to phone',
+        'Can keep in touch by phone',
         '3 of 3 places free',
       ]);
       const total = reasons.reduce((s, r) => s + r.contribution, 0);
@@ -217,6 +217,18 @@ describe('scoring', () => {
     for (const [days, text] of durations) {
       it(`when the duration is ${days} days, then it reads '${text}'`, () => {
         expect(durationText(days)).to.equal(text);
+      });
+    }
+
+    const modes: [ContactMode[], string][] = [
+      [['phone'], 'Can keep in touch by phone'],
+      [['phone', 'video', 'text'], 'Can keep in touch by phone, video or text'],
+      [['in-person'], 'Can meet in person'],
+      [['text', 'in-person'], 'Can meet in person, or keep in touch by text'],
+    ];
+    for (const [shared, text] of modes) {
+      it(`when they share ${shared.join(' and ')}, then it reads '${text}'`, () => {
+        expect(contactModesText(shared)).to.equal(text);
       });
     }
 
