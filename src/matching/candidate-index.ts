@@ -98,7 +98,7 @@ export class CandidateIndex {
   memberCount: number[] = [];
   memberPos = new Int32Array(0);
   accepting = new Uint8Array(0);
-  capacity = new Int32Array(0);
+  capacity = new Float64Array(0);
   used = new Int32Array(0);
   recoveryDay = new Float64Array(0);
   zone = new Int32Array(0);
@@ -260,7 +260,7 @@ export class CandidateIndex {
     this.program = grow32(this.program);
     this.memberPos = grow32(this.memberPos);
     this.accepting = grow8(this.accepting);
-    this.capacity = grow32(this.capacity);
+    this.capacity = grow64(this.capacity);
     this.used = grow32(this.used);
     this.recoveryDay = grow64(this.recoveryDay);
     this.zone = grow32(this.zone);
