@@ -22,8 +22,10 @@
  *    capacities. The score optimisation then runs on a network in which exactly
  *    `n − k*` newcomers may stay unmatched, so the lexicographic objective needs
  *    no big-M weights (which would overflow exact double arithmetic).
- * 3. Min-cost flow by cost scaling (Goldberg–Tarjan push–relabel, FIFO
- *    discharge, as in CS2) on the network: newcomer (supply 1) → sponsor
+ * 3. Min-cost flow by cost scaling (Goldberg–Tarjan push–relabel with FIFO
+ *    discharge and Goldberg–Kennedy "double push" for both newcomers and
+ *    sponsors; each sponsor keeps the list of newcomers currently sending it
+ *    flow so that its operations cost O(load), not O(degree)) on the network: newcomer (supply 1) → sponsor
  *    (capacity 1 per edge, cost −w·(N+1)) → sink (capacity c_j); newcomer →
  *    "unmatched" node (cost 0) → sink (capacity n in score mode, n − k* in
  *    participation mode). Costs are multiplied by N+1 (N = node count) and ε is
