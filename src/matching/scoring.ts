@@ -120,16 +120,6 @@ export function weightVector(weights: MatchingWeights, out: Float64Array = new F
   return out;
 }
 
-/** Sum of the weights of applicable factors; 0 when nothing applies. */
-export function weightTotal(values: ArrayLike<number>, weights: ArrayLike<number>): number {
-  let den = 0;
-  for (let i = 0; i < FACTOR_COUNT; i++) {
-    const f = values[i] as number;
-    if (f === f) den += weights[i] as number;
-  }
-  return den;
-}
-
 /** round1(100 * sum(w*f) / sum(w)) over applicable factors; 0 when no weight applies. */
 export function combineFactors(values: ArrayLike<number>, weights: ArrayLike<number>): number {
   let num = 0;
