@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/test-app.ts';
+
+describe('HTTP edges: errors, health, readiness, docs', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('http');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when the JSON body is malformed, then 400 problem+json', async () => {
+    const res = await t.request.post('/api/v1/auth/login').set('Content-Type', 'application/json').send('{"email": "a@b.org",');
+    expect(res.status).to.equal(400);
+    expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+    expect(res.body).to.include({ type: '/problems/malformed-json', status: 400, title: 'Bad Request', instance: '/api/v1/auth/login' });
+    expect(res.body.requestId).to.equal(res.headers['x-request-id']);
+  });
+
+  it('when the body is over 100 kB, then 413 problem+json', async () => {
+    const res = await t.request
+      .post('/api/v1/auth/register')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ email: 'a@b.org', password: 'x'.repeat(110 * 1024) }));
+    expect(res.status).to.equal(413);
+    expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+    expect(res.body.type).to.equal('/problems/payload-too-large');
+  });
+
+  it('when the route does not exist, then 404 problem+json', async () => {
+    const res = await t.request.get('/api/v1/no-such-thing');
+    expect(res.status).to.equal(404);
+    expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+    expect(res.body).to.include({ type: '/problems/route-not-found', status: 404, instance: '/api/v1/no-such-thing' });
+  });
+
+  it('when a client sends its own request id, then it comes back; otherwise one is made', async () => {
+    const mine = await t.request.get('/health').set('X-Request-Id', 'abc-123');
+    expect(mine.headers['x-request-id']).to.equal('abc-123');
+    const made = await t.request.get('/health');
+    expect(made.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
+  });
+
+  it('when /health and /ready are asked with the database up, then both are 200', async () => {
+    expect((await t.request.get('/health')).status).to.equal(200);
+    const ready = await t.request.get('/ready');
+    expect(ready.status).to.equal(200);
+    expect(ready.body).to.deep.equal({ status: 'ready' });
+  });
+
+  it('when the database connection is gone, then /ready is 503 and /health still 200', async () => {
+    const other = await startTestApp('http-down');
+    await other.db.conn.close();
+    const ready = await other.request.get('/ready');
+    expect(ready.status).to.equal(503);
+    expect((await other.request.get('/health')).status).to.equal(200);
+  });
+
+  it('when /docs is opened, then a page that loads only local assets', async () => {
+    const page = await t.request.get('/docs');
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include('swagger-ui');
+    expect(page.text).not.to.match(/https?:\/\//);
+    const css = await t.request.get('/docs/assets/swagger-ui.css');
+    expect(css.status).to.equal(200);
+    const js = await t.request.get('/docs/init.js');
+    expect(js.text).to.include('/api/v1/openapi.json');
+  });
+
+  it('when helmet is on, then security headers are set and x-powered-by is not', async () => {
+    const res = await t.request.get('/health');
+    expect(res.headers['x-content-type-options']).to.equal('nosniff');
+    expect(res.headers['x-powered-by']).to.equal(undefined);
+  });
+});
