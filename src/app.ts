@@ -15,6 +15,13 @@ import { buildOpenApi } from './http/openapi.ts';
 import { requireRole } from './http/require-role.ts';
 import { mountRoutes, type RouteSpec } from './http/route.ts';
 import { createProgramsRepository } from './programs/programs.repository.ts';
+import { programsRoutes } from './programs/programs.routes.ts';
+import { createProfilesRepository } from './profiles/profiles.repository.ts';
+import { profilesRoutes } from './profiles/profiles.routes.ts';
+import type { MatchHistorySource } from './matching/match-history.source.ts';
+import type { MatchingEngine } from './matching/matching-engine.ts';
+import { matchingRoutes } from './matching/matching.routes.ts';
+import { createRunsRepository } from './matching/matching.service.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -22,6 +29,8 @@ export interface AppDeps {
   logger: Logger;
   clock: () => Date;
   tokens: TokenConfig;
+  engine: MatchingEngine;
+  history: MatchHistorySource;
 }
 
 export interface App {
@@ -34,6 +43,8 @@ const OPENAPI_PATH = '/api/v1/openapi.json';
 export function createApp(deps: AppDeps): App {
   const users = createUsersRepository(deps.conn);
   const programs = createProgramsRepository(deps.conn);
+  const profiles = createProfilesRepository(deps.conn);
+  const { engine, clock } = deps;
 
   const routes: RouteSpec[] = [
     ...authRoutes({
@@ -43,6 +54,9 @@ export function createApp(deps: AppDeps): App {
       rateLimits: deps.config.rateLimits,
       programExists: (key) => programs.exists(key),
     }),
+    ...programsRoutes({ programs, engine, clock }),
+    ...profilesRoutes({ profiles, programs, users, engine, clock }),
+    ...matchingRoutes({ engine, profiles, history: deps.history, runs: createRunsRepository(deps.conn), clock }),
   ];
 
   const app = express();

@@ -6,6 +6,8 @@ import { LocalDatabaseUnavailable } from './db/local-database.ts';
 import { localJwtSecret } from './db/local-secret.ts';
 import { prepareDatabase } from './db/prepare.ts';
 import { createLogger } from './http/logger.ts';
+import { createEmptyMatchHistory } from './matching/match-history.source.ts';
+import { startMatchingEngine } from './matching/matching-engine.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -37,11 +39,15 @@ async function main(): Promise<void> {
   await prepareDatabase(db.conn, { buildIndexes: config.env === 'production', now: clock() });
 
   const jwtSecret = config.jwtSecret ?? localJwtSecret(config.dataDir);
+  const history = createEmptyMatchHistory();
+  const engine = await startMatchingEngine({ conn: db.conn, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
   const { app } = createApp({
     config,
     conn: db.conn,
     logger,
     clock,
+    engine,
+    history,
     tokens: { secret: jwtSecret, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
   });
 
@@ -68,6 +74,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    await engine.stop();
     await db.close();
     logger.info('stopped');
     process.exit(0);

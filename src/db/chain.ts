@@ -45,6 +45,8 @@ export interface Chain<S> {
     attempts?: number,
   ): Promise<ChainVersion<S>>;
   history(entity: string): Promise<ChainVersion<S>[]>;
+  /** Version n exactly, if it exists (one read by _id). */
+  at(entity: string, n: number): Promise<ChainVersion<S> | undefined>;
 }
 
 interface HeadDoc {
@@ -137,5 +139,9 @@ export function createChain<S>(conn: Connection, collection: string): Chain<S> {
     return out;
   }
 
-  return { latest, append, transition, history };
+  async function at(entity: string, n: number): Promise<ChainVersion<S> | undefined> {
+    return ((await versions.findOne({ _id: versionId(entity, n) })) as ChainVersion<S> | null) ?? undefined;
+  }
+
+  return { latest, append, transition, history, at };
 }

@@ -55,6 +55,7 @@ describe('HTTP edges: errors, health, readiness, docs', () => {
     const ready = await other.request.get('/ready');
     expect(ready.status).to.equal(503);
     expect((await other.request.get('/health')).status).to.equal(200);
+    await other.close();
   });
 
   it('when /docs is opened, then a page that loads only local assets', async () => {

@@ -5,6 +5,8 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { prepareDatabase } from '../../src/db/prepare.ts';
 import type { TokenConfig } from '../../src/auth/tokens.ts';
 import { testClock, type TestClock } from './clock.ts';
+import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';
+import { startMatchingEngine, type MatchingEngine } from '../../src/matching/matching-engine.ts';
 import { openTestDatabase, type TestDatabase } from './db.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop-XYZ';
@@ -15,6 +17,7 @@ export interface TestApp extends App {
   tokens: TokenConfig;
   config: Readonly<Config>;
   request: supertest.Agent;
+  engine: MatchingEngine;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,9 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     ttlSeconds: config.jwt.ttlSeconds,
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const app = createApp({ config, conn: db.conn, logger, clock, tokens });
+  const history = createEmptyMatchHistory();
+  const engine = await startMatchingEngine({ conn: db.conn, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, feedIntervalMs: 200 });
+  const app = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history });
   return {
     ...app,
     db,
@@ -46,6 +51,10 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     tokens,
     config,
     request: supertest.agent(app.app),
-    close: () => db.drop(),
+    engine,
+    close: async () => {
+      await engine.stop();
+      await db.drop();
+    },
   };
 }

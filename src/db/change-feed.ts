@@ -1,0 +1,56 @@
+import type { Connection } from 'mongoose';
+import { createChain } from './chain.ts';
+
+export type ChangeEvent = { kind: 'sponsor'; id: string } | { kind: 'programs' } | { kind: 'places'; id: string };
+
+export interface ChangeFeed {
+  /** Appends the event as the next version of the feed chain (ordered, gapless). */
+  publish(event: ChangeEvent, by: string): Promise<number>;
+  /** The newest position, to start following from. */
+  head(): Promise<number>;
+  /** Calls onEvent for every event after `from`, in order, polling every `intervalMs`. */
+  follow(from: number, onEvent: (e: ChangeEvent, n: number) => Promise<void>, intervalMs: number): { stop(): Promise<void> };
+}
+
+const FEED = 'feed';
+
+// The ordered change feed of DATABASE.md: a chain whose versions are events.
+// Other API instances follow it by probing the next _id, which FerretDB's
+// SQLite backend answers with one indexed lookup.
+export function createChangeFeed(conn: Connection, clock: () => Date): ChangeFeed {
+  const chain = createChain<ChangeEvent>(conn, 'change_feed');
+  return {
+    async publish(event, by) {
+      const v = await chain.transition(FEED, () => ({ state: event, by }), clock, 50);
+      return v.n;
+    },
+    async head() {
+      return (await chain.latest(FEED))?.n ?? 0;
+    },
+    follow(from, onEvent, intervalMs) {
+      let position = from;
+      let stopped = false;
+      let running: Promise<void> = Promise.resolve();
+      const tick = async () => {
+        for (;;) {
+          if (stopped) return;
+          const next = await chain.at(FEED, position + 1);
+          if (!next) return;
+          await onEvent(next.state, next.n);
+          position = next.n;
+        }
+      };
+      const timer = setInterval(() => {
+        running = running.then(tick).catch(() => undefined);
+      }, intervalMs);
+      timer.unref();
+      return {
+        async stop() {
+          stopped = true;
+          clearInterval(timer);
+          await running;
+        },
+      };
+    },
+  };
+}

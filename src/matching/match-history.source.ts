@@ -1,0 +1,20 @@
+import type { PairEvent } from './types.ts';
+
+/**
+ * What the match lifecycle knows about pairs: the history between a newcomer
+ * and each sponsor (ended, blocked, declined, rejected) and the places each
+ * sponsor has in use. The matching service reads them only through this.
+ * Until matches exist (the lifecycle issue) both sources are empty: nobody is
+ * blocked and every place is free.
+ */
+export interface MatchHistorySource {
+  pairHistory(newcomerId: string): Promise<ReadonlyMap<string, readonly PairEvent[]>>;
+  usedPlaces(): Promise<ReadonlyMap<string, number>>;
+}
+
+export function createEmptyMatchHistory(): MatchHistorySource {
+  return {
+    pairHistory: async () => new Map(),
+    usedPlaces: async () => new Map(),
+  };
+}

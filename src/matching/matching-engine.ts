@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import type { Connection } from 'mongoose';
+import { createChangeFeed, type ChangeEvent } from '../db/change-feed.ts';
+import { createProfilesRepository, type StoredSponsor } from '../profiles/profiles.repository.ts';
+import { createProgramsRepository, type StoredProgram } from '../programs/programs.repository.ts';
+import { createCandidateIndex, type CandidateIndex } from './candidate-index.ts';
+import type { MatchHistorySource } from './match-history.source.ts';
+import { DEFAULT_WEIGHTS, FACTORS, type MatchingContext, type MatchingWeights, type PairEvent, type ProgramRules, type SponsorProfile } from './types.ts';
+
+export function toSponsorProfile(doc: StoredSponsor): SponsorProfile {
+  const { _id, updatedAt: _u, ...rest } = doc;
+  return { userId: _id, ...rest };
+}
+
+export interface MatchingEngine {
+  readonly index: CandidateIndex;
+  programs(): ReadonlyMap<string, StoredProgram>;
+  context(now: Date, history: ReadonlyMap<string, readonly PairEvent[]>, newcomerId: string): MatchingContext;
+  weightsFor(program: string): MatchingWeights;
+  /** Re-reads one sponsor and updates the index here, then tells the other instances. */
+  sponsorChanged(userId: string, by: string): Promise<void>;
+  programsChanged(by: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface EngineDeps {
+  conn: Connection;
+  clock: () => Date;
+  logger: Logger;
+  history: MatchHistorySource;
+  pairCooldownDays: number;
+  /** How often other instances' changes are picked up (ms). */
+  feedIntervalMs?: number;
+}
+
+/**
+ * The in-memory candidate index of all sponsors, built at start and kept up to
+ * date: in this process before a change's response is sent, and from other
+ * instances through the ordered change feed (within a few seconds).
+ */
+export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEngine> {
+  const profiles = createProfilesRepository(deps.conn);
+  const programsRepo = createProgramsRepository(deps.conn);
+  const feed = createChangeFeed(deps.conn, deps.clock);
+
+  // The feed position is read before the data, so nothing written in between is missed.
+  const from = await feed.head();
+  let programs = new Map((await programsRepo.list()).map((p) => [p.key, p]));
+  const index = createCandidateIndex();
+  for (const doc of await profiles.allSponsors()) {
+    try {
+      index.upsertSponsor(toSponsorProfile(doc));
+    } catch (err) {
+      deps.logger.warn({ sponsorId: doc._id, err: (err as Error).message }, 'sponsor left out of the index');
+    }
+  }
+  for (const [id, n] of await deps.history.usedPlaces()) index.setUsedPlaces(id, n);
+  index.prepareWeek(deps.clock().getTime());
+  deps.logger.info({ sponsors: index.size, programs: programs.size }, 'candidate index built');
+
+  const reloadSponsor = async (userId: string) => {
+    const doc = await profiles.getSponsor(userId);
+    if (doc) index.upsertSponsor(toSponsorProfile(doc));
+    else index.removeSponsor(userId);
+  };
+  const reloadPrograms = async () => {
+    programs = new Map((await programsRepo.list()).map((p) => [p.key, p]));
+  };
+  const reloadPlaces = async (userId: string) => {
+    const used = await deps.history.usedPlaces();
+    index.setUsedPlaces(userId, used.get(userId) ?? 0);
+  };
+
+  const apply = async (e: ChangeEvent) => {
+    if (e.kind === 'sponsor') await reloadSponsor(e.id);
+    else if (e.kind === 'programs') await reloadPrograms();
+    else await reloadPlaces(e.id);
+  };
+  const follower = feed.follow(from, (e) => apply(e), deps.feedIntervalMs ?? 1000);
+
+  const weightsFor = (program: string): MatchingWeights => {
+    const stored = programs.get(program)?.weights;
+    if (!stored) return DEFAULT_WEIGHTS;
+    const w = { ...DEFAULT_WEIGHTS };
+    for (const f of FACTORS) if (typeof stored[f] === 'number') w[f] = stored[f];
+    return w;
+  };
+
+  return {
+    index,
+    programs: () => programs,
+    weightsFor,
+    context(now, history) {
+      return {
+        now: now.getTime(),
+        programs: programs as ReadonlyMap<string, ProgramRules>,
+        weightsFor,
+        usedPlaces: (id) => index.usedPlaces(id),
+        pairHistory: () => history,
+        pairCooldownDays: deps.pairCooldownDays,
+      };
+    },
+    async sponsorChanged(userId, by) {
+      await reloadSponsor(userId);
+      await feed.publish({ kind: 'sponsor', id: userId }, by);
+    },
+    async programsChanged(by) {
+      await reloadPrograms();
+      await feed.publish({ kind: 'programs' }, by);
+    },
+    stop: () => follower.stop(),
+  };
+}

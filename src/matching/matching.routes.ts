@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { programKey } from '../auth/auth.schemas.ts';
+import { defineRoute, type RouteSpec } from '../http/route.ts';
+import * as matching from './matching.service.ts';
+
+const reason = z.object({ factor: z.string(), contribution: z.number().optional(), text: z.string() });
+const proposalCard = z.object({
+  sponsorId: z.string(),
+  displayName: z.string(),
+  program: z.string(),
+  programName: z.string(),
+  roleWord: z.string(),
+  yearsOfRecovery: z.number().int(),
+  languages: z.array(z.string()),
+  score: z.number(),
+  reasons: z.array(reason),
+});
+const proposalsView = z
+  .object({
+    newcomerId: z.string(),
+    proposals: z.array(proposalCard).optional(),
+    eligibleCount: z.number().int().optional().describe('Coordinators only'),
+    excluded: z.array(z.object({ rule: z.string(), count: z.number().int(), text: z.string() })).optional().describe('Coordinators only'),
+    sponsorId: z.string().optional(),
+    eligible: z.boolean().optional(),
+    score: z.number().optional(),
+    failingRules: z.array(z.object({ rule: z.string(), text: z.string() })).optional(),
+  })
+  .meta({ id: 'Proposals' });
+
+const runView = z
+  .object({
+    id: z.string(),
+    mode: z.enum(['participation', 'score']),
+    programs: z.array(z.string()),
+    createdAt: z.string(),
+    pairs: z.array(z.object({ newcomerId: z.string(), sponsorId: z.string(), score: z.number(), reasons: z.array(reason) })),
+    unmatched: z.array(z.object({ newcomerId: z.string(), reasons: z.array(z.object({ rule: z.string().optional(), count: z.number().optional(), text: z.string() })) })),
+  })
+  .meta({ id: 'MatchingRun' });
+
+const uuidParam = z.string().uuid();
+
+export function matchingRoutes(deps: matching.MatchingDeps): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/newcomers/{userId}/proposals',
+      summary: 'Ranked sponsor proposals for one newcomer, each explained',
+      tag: 'Matching',
+      access: 'member',
+      params: z.strictObject({ userId: uuidParam }),
+      query: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(50).default(10),
+        sponsor: uuidParam.optional().describe('Coordinators: explain this one sponsor, with every rule they fail'),
+      }),
+      responses: { 200: { description: 'Proposals (anonymised cards for the newcomer)', schema: proposalsView }, 404: { description: 'No such newcomer' } },
+      handle: async ({ actor, params, query }) => ({
+        status: 200,
+        body: await matching.getProposals(deps, actor, params.userId, { limit: query.limit, ...(query.sponsor ? { sponsor: query.sponsor } : {}) }),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/matching/runs',
+      summary: "The optimal assignment of the seeking newcomers in the coordinator's programs",
+      tag: 'Matching',
+      access: 'coordinator',
+      body: z
+        .strictObject({ program: programKey.optional(), mode: z.enum(['participation', 'score']).default('participation') })
+        .meta({ id: 'MatchingRunRequest' }),
+      responses: { 201: { description: 'The stored run', schema: runView } },
+      handle: async ({ actor, body }) => ({
+        status: 201,
+        body: await matching.createRun(deps, actor, { mode: body.mode, ...(body.program ? { program: body.program } : {}) }),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/matching/runs/{id}',
+      summary: 'A stored matching run',
+      tag: 'Matching',
+      access: 'coordinator',
+      params: z.strictObject({ id: uuidParam }),
+      responses: { 200: { description: 'The run', schema: runView } },
+      handle: async ({ actor, params }) => ({ status: 200, body: await matching.getRun(deps, actor, params.id) }),
+    }),
+  ];
+}

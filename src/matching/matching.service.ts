@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { Schema, type Model } from 'mongoose';
+import type { Actor } from '../auth/actor.ts';
+import { isCoordinatorOf } from '../auth/actor.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { ProfilesRepository, StoredNewcomer } from '../profiles/profiles.repository.ts';
+import { assign, type AssignMode } from './assign.ts';
+import type { MatchHistorySource } from './match-history.source.ts';
+import type { MatchingEngine } from './matching-engine.ts';
+import { explain, rank } from './rank.ts';
+import { newcomerSafeReasons, ruleText } from './reasons.ts';
+import { recoveryDays } from './recovery.ts';
+import { RULES, type NewcomerProfile, type Reason, type RuleName } from './types.ts';
+
+export interface MatchingDeps {
+  engine: MatchingEngine;
+  profiles: ProfilesRepository;
+  history: MatchHistorySource;
+  runs: RunsRepository;
+  clock: () => Date;
+}
+
+export function toNewcomerProfile(doc: StoredNewcomer): NewcomerProfile {
+  const { _id, updatedAt: _u, ...rest } = doc;
+  return { userId: _id, ...rest };
+}
+
+/**
+ * Who may see a newcomer's proposals: the newcomer, or a coordinator of their
+ * program. Anyone else who is not a coordinator gets 404 (existence is not
+ * revealed); a coordinator of another program gets 403.
+ */
+async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
+  const doc = await deps.profiles.getNewcomer(userId);
+  const isSelf = actor.id === userId;
+  if (!doc) throw notFound('newcomer-profile');
+  if (isSelf) return { doc, asCoordinator: false };
+  if (isCoordinatorOf(actor, doc.program)) return { doc, asCoordinator: true };
+  if (actor.coordinatorOf.length) throw new AppError('forbidden', 'not-coordinator-of-program', "Only coordinators of this newcomer's program can see their proposals.");
+  throw notFound('newcomer-profile');
+}
+
+const wholeYears = (days: number) => Math.floor(days / 365.25);
+
+function excludedSummary(excluded: Record<RuleName, number>) {
+  return RULES.filter((r) => excluded[r] > 0).map((rule) => ({ rule, count: excluded[rule], text: ruleText(rule) }));
+}
+
+export async function getProposals(deps: MatchingDeps, actor: Actor, userId: string, opts: { limit: number; sponsor?: string }) {
+  const { doc, asCoordinator } = await newcomerFor(deps, actor, userId);
+  const newcomer = toNewcomerProfile(doc);
+  const now = deps.clock();
+  const ctx = deps.engine.context(now, await deps.history.pairHistory(userId), userId);
+  const programs = deps.engine.programs();
+
+  if (opts.sponsor !== undefined) {
+    if (!asCoordinator) throw new AppError('forbidden', 'coordinators-only', 'Only coordinators can ask why a particular sponsor was or was not proposed.');
+    const e = explain(deps.engine.index, newcomer, opts.sponsor, ctx);
+    if (!e) throw notFound('sponsor-profile');
+    return e.eligible
+      ? { newcomerId: userId, sponsorId: e.sponsorId, eligible: true, score: e.score, reasons: e.reasons }
+      : { newcomerId: userId, sponsorId: e.sponsorId, eligible: false, failingRules: e.failingRules.map((rule) => ({ rule, text: ruleText(rule) })) };
+  }
+
+  const result = rank(deps.engine.index, newcomer, ctx, opts.limit);
+  const proposals = result.top.map((p) => {
+    const s = deps.engine.index.getSponsor(p.sponsorId)!;
+    const card = {
+      sponsorId: p.sponsorId,
+      displayName: s.displayName,
+      program: s.program,
+      programName: programs.get(s.program)?.name ?? s.program,
+      roleWord: programs.get(s.program)?.roleWord ?? 'sponsor',
+      yearsOfRecovery: wholeYears(recoveryDays(s.recoveryDate, s.timezone, ctx.now)),
+      languages: [...s.languages],
+      score: p.score,
+    };
+    // A newcomer sees an anonymised card: never an email, exact date, bio,
+    // gender rule, or why someone else was left out.
+    if (!asCoordinator) return { ...card, reasons: newcomerSafeReasons(p.reasons) };
+    return { ...card, reasons: p.reasons };
+  });
+  if (!asCoordinator) return { newcomerId: userId, proposals };
+  return { newcomerId: userId, proposals, eligibleCount: result.eligibleCount, excluded: excludedSummary(result.excluded) };
+}
+
+// ---- pool runs ----
+
+export interface RunDoc {
+  _id: string;
+  mode: AssignMode;
+  programs: string[];
+  createdBy: string;
+  createdAt: Date;
+  pairs: Array<{ newcomerId: string; sponsorId: string; score: number; reasons: Reason[] }>;
+  unmatched: Array<{ newcomerId: string; reasons: Array<{ rule?: string; count?: number; text: string }> }>;
+}
+
+export interface RunsRepository {
+  insert(run: RunDoc): Promise<void>;
+  get(id: string): Promise<RunDoc | undefined>;
+}
+
+const runSchema = new Schema<RunDoc>(
+  {
+    _id: { type: String, required: true },
+    mode: { type: String, required: true },
+    programs: { type: [String], required: true },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    pairs: { type: Schema.Types.Mixed, required: true },
+    unmatched: { type: Schema.Types.Mixed, required: true },
+  },
+  { versionKey: false, collection: 'matching_runs', minimize: false },
+);
+
+export function createRunsRepository(conn: Connection): RunsRepository {
+  const Run = (conn.models.MatchingRun as Model<RunDoc>) ?? conn.model<RunDoc>('MatchingRun', runSchema);
+  return {
+    async insert(run) {
+      await Run.create(run);
+    },
+    async get(id) {
+      return (await Run.findById(id).lean<RunDoc>()) ?? undefined;
+    },
+  };
+}
+
+function runView(r: RunDoc) {
+  return { id: r._id, mode: r.mode, programs: r.programs, createdAt: new Date(r.createdAt).toISOString(), pairs: r.pairs, unmatched: r.unmatched };
+}
+
+export async function createRun(deps: MatchingDeps, actor: Actor, input: { program?: string; mode: AssignMode }) {
+  const known = deps.engine.programs();
+  let programs: string[];
+  if (input.program !== undefined) {
+    if (!known.has(input.program)) throw notFound('program');
+    if (!isCoordinatorOf(actor, input.program)) throw new AppError('forbidden', 'not-coordinator-of-program', 'You do not coordinate this program.');
+    programs = [input.program];
+  } else {
+    programs = actor.isAdmin ? [...known.keys()] : actor.coordinatorOf.filter((p) => known.has(p));
+  }
+  const inScope = new Set(programs);
+  const now = deps.clock();
+  const newcomers = (await deps.profiles.allNewcomers())
+    .filter((d) => d.seeking !== false && inScope.has(d.program))
+    .map(toNewcomerProfile)
+    .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+
+  const index = deps.engine.index;
+  const sponsorIds: string[] = [];
+  const sponsorIndex = new Map<string, number>();
+  const edges: Array<[number, number, number]> = [];
+  const chosen = new Map<string, { score: number; reasons: Reason[] }>();
+  const unmatchedReasons = new Map<string, RunDoc['unmatched'][number]['reasons']>();
+  for (const [i, n] of newcomers.entries()) {
+    const ctx = deps.engine.context(now, await deps.history.pairHistory(n.userId), n.userId);
+    const result = rank(index, n, ctx, Math.max(1, index.size));
+    if (result.top.length === 0) {
+      const summary = excludedSummary(result.excluded);
+      unmatchedReasons.set(n.userId, [{ text: 'No sponsor passes every rule for this newcomer.' }, ...summary]);
+    }
+    for (const p of result.top) {
+      let j = sponsorIndex.get(p.sponsorId);
+      if (j === undefined) {
+        j = sponsorIds.length;
+        sponsorIds.push(p.sponsorId);
+        sponsorIndex.set(p.sponsorId, j);
+      }
+      edges.push([i, j, p.score]);
+      chosen.set(`${i}:${j}`, p);
+    }
+  }
+  const capacities = sponsorIds.map((id) => {
+    const s = index.getSponsor(id)!;
+    return Math.max(0, s.capacity - index.usedPlaces(id));
+  });
+  const solved = assign({ newcomers: newcomers.length, capacities, edges }, input.mode);
+  const matchedSet = new Set<number>();
+  const pairs = solved.pairs.map(([i, j]) => {
+    matchedSet.add(i);
+    const p = chosen.get(`${i}:${j}`)!;
+    return { newcomerId: newcomers[i]!.userId, sponsorId: sponsorIds[j]!, score: p.score, reasons: p.reasons };
+  });
+  const unmatched = newcomers
+    .map((n, i) => ({ n, i }))
+    .filter(({ i }) => !matchedSet.has(i))
+    .map(({ n }) => ({
+      newcomerId: n.userId,
+      reasons: unmatchedReasons.get(n.userId) ?? [
+        {
+          text:
+            input.mode === 'score'
+              ? 'Leaving this newcomer unmatched gave a higher total score; their eligible sponsors went to others.'
+              : "Every eligible sponsor's free places went to other newcomers in this run.",
+        },
+      ],
+    }));
+  const run: RunDoc = { _id: randomUUID(), mode: input.mode, programs, createdBy: actor.id, createdAt: now, pairs, unmatched };
+  await deps.runs.insert(run);
+  return runView(run);
+}
+
+export async function getRun(deps: MatchingDeps, actor: Actor, id: string) {
+  const run = await deps.runs.get(id);
+  if (!run) throw notFound('matching-run');
+  if (!actor.isAdmin && !run.programs.some((p) => actor.coordinatorOf.includes(p))) {
+    throw new AppError('forbidden', 'not-coordinator-of-program', 'This run is for programs you do not coordinate.');
+  }
+  return runView(run);
+}

@@ -1,0 +1,68 @@
+import type { AvailabilityWindow, Day } from '../matching/types.ts';
+import { DAYS } from '../matching/types.ts';
+
+/** True when the runtime knows this IANA zone. */
+export function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let languageNames: Intl.DisplayNames | undefined;
+
+/** The canonical form of a BCP 47 tag whose language Intl.DisplayNames knows, or undefined. */
+export function canonicalLanguageTag(tag: string): string | undefined {
+  let canonical: string | undefined;
+  try {
+    canonical = Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+  if (!canonical) return undefined;
+  const primary = canonical.split('-')[0]!;
+  languageNames ??= new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+  const name = languageNames.of(primary);
+  return name && name !== primary ? canonical : undefined;
+}
+
+export const toMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const toClock = (m: number): string => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+/** Overlapping or touching windows of one day become one; days in week order, windows by start. */
+export function mergeWindows(windows: readonly AvailabilityWindow[]): AvailabilityWindow[] {
+  const out: AvailabilityWindow[] = [];
+  for (const day of DAYS) {
+    const spans = windows
+      .filter((w) => w.day === day)
+      .map((w) => [toMinutes(w.start), toMinutes(w.end)] as [number, number])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let cur: [number, number] | undefined;
+    for (const s of spans) {
+      if (cur && s[0] <= cur[1]) cur[1] = Math.max(cur[1], s[1]);
+      else {
+        if (cur) out.push({ day: day as Day, start: toClock(cur[0]), end: toClock(cur[1]) });
+        cur = [s[0], s[1]];
+      }
+    }
+    if (cur) out.push({ day: day as Day, start: toClock(cur[0]), end: toClock(cur[1]) });
+  }
+  return out;
+}
+
+/** Today's calendar date (YYYY-MM-DD) in the given zone at the given instant. */
+export function localDate(zone: string, now: Date): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+export function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+export const round2 = (x: number): number => Math.round(x * 100) / 100;

@@ -1,0 +1,49 @@
+import type { Connection } from 'mongoose';
+import { profileModels, type NewcomerDoc, type SponsorDoc } from './profiles.model.ts';
+
+export type StoredNewcomer = NewcomerDoc;
+export type StoredSponsor = SponsorDoc;
+
+export interface ProfilesRepository {
+  putNewcomer(doc: NewcomerDoc): Promise<void>;
+  getNewcomer(userId: string): Promise<NewcomerDoc | undefined>;
+  putSponsor(doc: SponsorDoc): Promise<void>;
+  getSponsor(userId: string): Promise<SponsorDoc | undefined>;
+  /** Every sponsor profile, for the in-memory candidate index (read once at start). */
+  allSponsors(): Promise<SponsorDoc[]>;
+  /** Every newcomer profile, for pool runs (bounded by the size of a community). */
+  allNewcomers(): Promise<NewcomerDoc[]>;
+  insertSponsors(docs: SponsorDoc[]): Promise<void>;
+  insertNewcomers(docs: NewcomerDoc[]): Promise<void>;
+}
+
+// A PUT replaces the whole profile (last writer wins: there is no invariant across fields).
+export function createProfilesRepository(conn: Connection): ProfilesRepository {
+  const { Newcomer, Sponsor } = profileModels(conn);
+  return {
+    async putNewcomer(doc) {
+      await Newcomer.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    },
+    async getNewcomer(userId) {
+      return (await Newcomer.findById(userId).lean<NewcomerDoc>()) ?? undefined;
+    },
+    async putSponsor(doc) {
+      await Sponsor.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    },
+    async getSponsor(userId) {
+      return (await Sponsor.findById(userId).lean<SponsorDoc>()) ?? undefined;
+    },
+    async allSponsors() {
+      return Sponsor.find().lean<SponsorDoc[]>();
+    },
+    async allNewcomers() {
+      return Newcomer.find().lean<NewcomerDoc[]>();
+    },
+    async insertSponsors(docs) {
+      await Sponsor.insertMany(docs, { ordered: false, lean: true });
+    },
+    async insertNewcomers(docs) {
+      await Newcomer.insertMany(docs, { ordered: false, lean: true });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { defineRoute, type RouteSpec } from '../http/route.ts';
+import { newcomerProfileBody, newcomerProfileView, sponsorProfileBody, sponsorProfileView } from './profiles.schemas.ts';
+import * as profiles from './profiles.service.ts';
+
+export function profilesRoutes(deps: profiles.ProfilesDeps): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/me/newcomer-profile',
+      summary: 'Create or replace my newcomer profile',
+      tag: 'Profiles',
+      access: 'member',
+      body: newcomerProfileBody,
+      responses: { 200: { description: 'The stored profile (availability merged)', schema: newcomerProfileView } },
+      handle: async ({ actor, body }) => ({ status: 200, body: await profiles.putNewcomerProfile(deps, actor, body) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/me/newcomer-profile',
+      summary: 'My newcomer profile',
+      tag: 'Profiles',
+      access: 'member',
+      responses: { 200: { description: 'The profile', schema: newcomerProfileView }, 404: { description: 'No profile yet' } },
+      handle: async ({ actor }) => ({ status: 200, body: await profiles.getNewcomerProfile(deps, actor) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/me/sponsor-profile',
+      summary: 'Create or replace my sponsor (mentor) profile',
+      tag: 'Profiles',
+      access: 'member',
+      body: sponsorProfileBody,
+      responses: { 200: { description: 'The stored profile (availability merged)', schema: sponsorProfileView } },
+      handle: async ({ actor, body }) => ({ status: 200, body: await profiles.putSponsorProfile(deps, actor, body) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/me/sponsor-profile',
+      summary: 'My sponsor (mentor) profile',
+      tag: 'Profiles',
+      access: 'member',
+      responses: { 200: { description: 'The profile', schema: sponsorProfileView }, 404: { description: 'No profile yet' } },
+      handle: async ({ actor }) => ({ status: 200, body: await profiles.getSponsorProfile(deps, actor) }),
+    }),
+  ];
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { AGE_BANDS, CONTACT_MODES, DAYS, GENDERS, ORIENTATIONS } from '../matching/types.ts';
+import { programKey } from '../auth/auth.schemas.ts';
+import { canonicalLanguageTag, isCalendarDate, isKnownTimeZone, toMinutes } from './profile-fields.ts';
+
+const clock = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+
+const window = z
+  .strictObject({
+    day: z.enum(DAYS as [string, ...string[]]),
+    start: z.string().regex(clock, 'Must be HH:MM between 00:00 and 24:00.'),
+    end: z.string().regex(clock, 'Must be HH:MM between 00:00 and 24:00.'),
+  })
+  .superRefine((w, ctx) => {
+    if (clock.test(w.start) && clock.test(w.end) && toMinutes(w.start) >= toMinutes(w.end)) {
+      ctx.addIssue({ code: 'custom', path: ['end'], message: 'Must be after start (a window past midnight is two windows).' });
+    }
+  });
+
+const timezone = z.string().max(64).refine(isKnownTimeZone, 'Must be an IANA time zone such as Europe/London.');
+
+const language = z
+  .string()
+  .max(35)
+  .transform((tag, ctx) => {
+    const canonical = canonicalLanguageTag(tag);
+    if (!canonical) {
+      ctx.addIssue({ code: 'custom', message: 'Must be a BCP 47 language tag of a known language, such as en or es-MX.' });
+      return z.NEVER;
+    }
+    return canonical;
+  });
+
+const recoveryDate = z.string().refine(isCalendarDate, 'Must be a date as YYYY-MM-DD.');
+
+const location = z.strictObject({
+  region: z.string().trim().min(1).max(80),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+
+const experience = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/);
+const gender = z.enum(GENDERS as [string, ...string[]]);
+const ageBand = z.enum(AGE_BANDS as [string, ...string[]]);
+
+const common = {
+  program: programKey,
+  timezone,
+  availability: z.array(window).max(100),
+  contactModes: z.array(z.enum(CONTACT_MODES as [string, ...string[]])).min(1).max(4),
+  languages: z.array(language).min(1, 'At least one language.').max(10),
+  gender,
+  spiritualOrientation: z.enum(ORIENTATIONS as [string, ...string[]]),
+  ageBand: ageBand.optional(),
+  experiences: z.array(experience).max(30).optional(),
+  location: location.optional(),
+};
+
+export const newcomerProfileBody = z
+  .strictObject({
+    ...common,
+    acceptedPrograms: z.array(programKey).max(20).default([]),
+    recoveryDate: recoveryDate.optional(),
+    sponsorGenderPreference: z.union([z.enum(['same', 'any']), z.array(gender).min(1).max(5)]).optional(),
+    wantsLgbtqAffirming: z.boolean().default(false),
+    orientationMustMatch: z.boolean().default(true),
+    preferredAgeBands: z.array(ageBand).max(6).optional(),
+    maxDistanceKm: z.number().positive().max(20_000).optional(),
+    seeking: z.boolean().default(true),
+  })
+  .meta({ id: 'NewcomerProfileInput' });
+
+export const sponsorProfileBody = z
+  .strictObject({
+    ...common,
+    recoveryDate,
+    lgbtqAffirming: z.boolean().default(false),
+    experiencesOnCard: z.array(experience).max(30).default([]),
+    capacity: z.number().int().min(1).max(10),
+    acceptingNewcomers: z.boolean().default(true),
+    hasOwnSponsor: z.boolean().default(false),
+    stepsCompleted: z.number().int().min(0).max(12).default(0),
+    bio: z.string().trim().max(500).optional(),
+  })
+  .meta({ id: 'SponsorProfileInput' });
+
+export type NewcomerProfileInput = z.infer<typeof newcomerProfileBody>;
+export type SponsorProfileInput = z.infer<typeof sponsorProfileBody>;
+
+const windowView = z.object({ day: z.string(), start: z.string(), end: z.string() });
+export const newcomerProfileView = newcomerProfileBody
+  .extend({ userId: z.string(), displayName: z.string(), availability: z.array(windowView), updatedAt: z.string() })
+  .meta({ id: 'NewcomerProfile' });
+export const sponsorProfileView = sponsorProfileBody
+  .extend({ userId: z.string(), displayName: z.string(), availability: z.array(windowView), updatedAt: z.string() })
+  .meta({ id: 'SponsorProfile' });

@@ -1,0 +1,109 @@
+import { AppError, notFound, type FieldError } from '../errors.ts';
+import type { Actor } from '../auth/actor.ts';
+import type { UsersRepository } from '../auth/users.repository.ts';
+import type { ProgramsRepository } from '../programs/programs.repository.ts';
+import type { MatchingEngine } from '../matching/matching-engine.ts';
+import type { NewcomerProfileInput, SponsorProfileInput } from './profiles.schemas.ts';
+import type { ProfilesRepository, StoredNewcomer, StoredSponsor } from './profiles.repository.ts';
+import { localDate, mergeWindows, round2 } from './profile-fields.ts';
+
+export interface ProfilesDeps {
+  profiles: ProfilesRepository;
+  programs: ProgramsRepository;
+  users: UsersRepository;
+  engine: MatchingEngine;
+  clock: () => Date;
+}
+
+function invalid(errors: FieldError[]): AppError {
+  return new AppError('validation', 'invalid-profile', 'The profile has invalid fields.', { errors });
+}
+
+/** Checks that need data or the clock: known programs and experiences, a recovery date not in the future. */
+async function checkAgainstPrograms(
+  deps: ProfilesDeps,
+  input: { program: string; acceptedPrograms?: string[]; experiences?: string[]; experiencesOnCard?: string[]; recoveryDate?: string; timezone: string },
+): Promise<void> {
+  const errors: FieldError[] = [];
+  const program = await deps.programs.get(input.program);
+  if (!program) errors.push({ path: 'program', message: 'Unknown program.' });
+  for (const [i, key] of (input.acceptedPrograms ?? []).entries()) {
+    if (!(await deps.programs.exists(key))) errors.push({ path: `acceptedPrograms.${i}`, message: 'Unknown program.' });
+  }
+  if (program) {
+    for (const [i, e] of (input.experiences ?? []).entries()) {
+      if (!program.experiences.includes(e)) errors.push({ path: `experiences.${i}`, message: `Not one of the experiences ${program.name} lists.` });
+    }
+  }
+  for (const [i, e] of (input.experiencesOnCard ?? []).entries()) {
+    if (!(input.experiences ?? []).includes(e)) errors.push({ path: `experiencesOnCard.${i}`, message: 'Only your own experiences can go on your card.' });
+  }
+  if (input.recoveryDate && input.recoveryDate > localDate(input.timezone, deps.clock())) {
+    errors.push({ path: 'recoveryDate', message: 'Must not be after today in your time zone.' });
+  }
+  if (errors.length) throw invalid(errors);
+}
+
+async function displayNameOf(deps: ProfilesDeps, actor: Actor): Promise<string> {
+  const user = await deps.users.findById(actor.id);
+  if (!user) throw notFound('user');
+  return user.displayName;
+}
+
+const normaliseLocation = <T extends { location?: { region: string; lat: number; lon: number } }>(p: T) =>
+  p.location ? { ...p.location, lat: round2(p.location.lat), lon: round2(p.location.lon) } : undefined;
+
+function view<T extends { _id: string; updatedAt: Date }>(doc: T) {
+  const { _id, updatedAt, ...rest } = doc;
+  return { userId: _id, ...rest, updatedAt: new Date(updatedAt).toISOString() };
+}
+
+export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, input: NewcomerProfileInput) {
+  await checkAgainstPrograms(deps, input);
+  const location = normaliseLocation(input);
+  const doc = {
+    ...input,
+    _id: actor.id,
+    displayName: await displayNameOf(deps, actor),
+    acceptedPrograms: [...new Set(input.acceptedPrograms.filter((p) => p !== input.program))],
+    availability: mergeWindows(input.availability as StoredNewcomer['availability']),
+    contactModes: [...new Set(input.contactModes)],
+    languages: [...new Set(input.languages)],
+    ...(location ? { location } : {}),
+    updatedAt: deps.clock(),
+  } as StoredNewcomer;
+  await deps.profiles.putNewcomer(doc);
+  return view(doc);
+}
+
+export async function getNewcomerProfile(deps: ProfilesDeps, actor: Actor) {
+  const doc = await deps.profiles.getNewcomer(actor.id);
+  if (!doc) throw notFound('newcomer-profile');
+  return view(doc);
+}
+
+export async function putSponsorProfile(deps: ProfilesDeps, actor: Actor, input: SponsorProfileInput) {
+  await checkAgainstPrograms(deps, input);
+  const location = normaliseLocation(input);
+  const doc = {
+    ...input,
+    _id: actor.id,
+    displayName: await displayNameOf(deps, actor),
+    availability: mergeWindows(input.availability as StoredSponsor['availability']),
+    contactModes: [...new Set(input.contactModes)],
+    languages: [...new Set(input.languages)],
+    experiencesOnCard: [...new Set(input.experiencesOnCard)],
+    ...(location ? { location } : {}),
+    updatedAt: deps.clock(),
+  } as StoredSponsor;
+  await deps.profiles.putSponsor(doc);
+  // The index changes before the response: the very next proposals request sees it.
+  await deps.engine.sponsorChanged(actor.id, actor.id);
+  return view(doc);
+}
+
+export async function getSponsorProfile(deps: ProfilesDeps, actor: Actor) {
+  const doc = await deps.profiles.getSponsor(actor.id);
+  if (!doc) throw notFound('sponsor-profile');
+  return view(doc);
+}
