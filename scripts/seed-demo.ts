@@ -1,0 +1,500 @@
+/**
+ * CLI: a realistic synthetic community for demos and manual testing.
+ *
+ *   npm run seed:demo
+ *
+ * Creates (deterministically, from a seeded PRNG) 300 sponsors, 200 newcomers
+ * and 3 coordinators across the seeded programs, in a dozen time zones and
+ * several languages. Every account has the same demo password (hashed once).
+ * Emails: demo-sponsor-001@example.org, demo-newcomer-001@example.org,
+ * demo-coordinator-001@example.org …
+ *
+ * The database is found as `npm start` finds it: MONGODB_URI, else the local
+ * database a running `npm start` recorded under DATA_DIR, else one started
+ * here and stopped at the end.
+ *
+ * Idempotent: an account whose email exists is not created again, a profile
+ * that exists is not replaced; a second run adds nothing and says so.
+ * Each new sponsor is published on the change feed, so a running `npm start`
+ * puts them into its candidate index within a few seconds (no restart needed).
+ *
+ * Exit codes: 0 done; 1 no database or another failure (one line, no stack trace).
+ */
+import { pino } from 'pino';
+import { hashPassword } from '../src/auth/passwords.ts';
+import { createUsersRepository, type User, type UsersRepository } from '../src/auth/users.repository.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { createChangeFeed } from '../src/db/change-feed.ts';
+import { openDatabase, type OpenDatabase } from '../src/db/database.ts';
+import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
+import { prepareDatabase } from '../src/db/prepare.ts';
+import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts';
+import { startMatchingEngine } from '../src/matching/matching-engine.ts';
+import { toNewcomerProfile } from '../src/matching/matching.service.ts';
+import { rank } from '../src/matching/rank.ts';
+import type { AgeBand, AvailabilityWindow, ContactMode, Day, Gender, Orientation, SponsorGenderPreference } from '../src/matching/types.ts';
+import { canonicalLanguageTag, mergeWindows, round2 } from '../src/profiles/profile-fields.ts';
+import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../src/profiles/profiles.repository.ts';
+import { createProgramsRepository, type StoredProgram } from '../src/programs/programs.repository.ts';
+
+const SPONSORS = 300;
+const NEWCOMERS = 200;
+const SEED = 20250312;
+const DEMO_PASSWORD = 'serenity-demo-2025';
+const TERMS_VERSION = 'demo-seed';
+const DAY_MS = 86_400_000;
+
+const email = (role: 'sponsor' | 'newcomer' | 'coordinator', i: number) => `demo-${role}-${String(i).padStart(3, '0')}@example.org`;
+
+// ---- deterministic randomness ----
+
+type Rng = () => number;
+
+function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
+
+function weighted<T>(rng: Rng, items: readonly (readonly [T, number])[]): T {
+  const total = items.reduce((s, [, w]) => s + w, 0);
+  let x = rng() * total;
+  for (const [item, w] of items) {
+    x -= w;
+    if (x < 0) return item;
+  }
+  return items[items.length - 1]![0];
+}
+
+const subset = <T>(rng: Rng, items: readonly T[], p: number): T[] => items.filter(() => rng() < p);
+
+/** A v4-shaped UUID drawn from the PRNG, so the same run gives the same ids. */
+function uuidFrom(rng: Rng): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(rng() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = '89ab'[Math.floor(rng() * 4)]!;
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// ---- the community ----
+
+interface Place {
+  timezone: string;
+  region: string;
+  lat: number;
+  lon: number;
+  languages: readonly (readonly [string, number])[];
+  weight: number;
+}
+
+const PLACES: readonly Place[] = [
+  { timezone: 'America/New_York', region: 'US-NY', lat: 40.71, lon: -74.0, languages: [['en-US', 8], ['es-US', 2]], weight: 16 },
+  { timezone: 'America/New_York', region: 'US-MA', lat: 42.36, lon: -71.06, languages: [['en-US', 9], ['pt-BR', 1]], weight: 5 },
+  { timezone: 'America/Chicago', region: 'US-IL', lat: 41.88, lon: -87.63, languages: [['en-US', 8], ['es', 2]], weight: 10 },
+  { timezone: 'America/Chicago', region: 'US-TX', lat: 29.76, lon: -95.37, languages: [['en-US', 6], ['es-US', 4]], weight: 6 },
+  { timezone: 'America/Denver', region: 'US-CO', lat: 39.74, lon: -104.99, languages: [['en-US', 9], ['es', 1]], weight: 4 },
+  { timezone: 'America/Los_Angeles', region: 'US-CA', lat: 34.05, lon: -118.24, languages: [['en-US', 6], ['es-MX', 4]], weight: 13 },
+  { timezone: 'America/Toronto', region: 'CA-ON', lat: 43.65, lon: -79.38, languages: [['en-CA', 8], ['fr-CA', 2]], weight: 4 },
+  { timezone: 'America/Toronto', region: 'CA-QC', lat: 45.5, lon: -73.57, languages: [['fr-CA', 7], ['en-CA', 3]], weight: 3 },
+  { timezone: 'America/Mexico_City', region: 'MX', lat: 19.43, lon: -99.13, languages: [['es-MX', 9], ['en', 1]], weight: 6 },
+  { timezone: 'America/Sao_Paulo', region: 'BR', lat: -23.55, lon: -46.63, languages: [['pt-BR', 9], ['en', 1]], weight: 5 },
+  { timezone: 'Europe/London', region: 'GB', lat: 51.51, lon: -0.13, languages: [['en-GB', 9], ['pl', 1]], weight: 10 },
+  { timezone: 'Europe/Dublin', region: 'IE', lat: 53.35, lon: -6.26, languages: [['en-IE', 10]], weight: 3 },
+  { timezone: 'Europe/Madrid', region: 'ES', lat: 40.42, lon: -3.7, languages: [['es-ES', 9], ['ca', 1]], weight: 5 },
+  { timezone: 'Europe/Paris', region: 'FR', lat: 48.86, lon: 2.35, languages: [['fr', 9], ['en', 1]], weight: 4 },
+  { timezone: 'Europe/Lisbon', region: 'PT', lat: 38.72, lon: -9.14, languages: [['pt-PT', 9], ['en', 1]], weight: 2 },
+];
+
+/** Program key → share of members, orientation mix, programs its newcomers often also accept. */
+const PROGRAM_MIX: readonly { key: string; share: number; orientation: readonly (readonly [Orientation, number])[]; accepts: string[] }[] = [
+  { key: 'aa', share: 34, orientation: [['spiritual', 65], ['religious', 15], ['secular', 20]], accepts: ['na', 'ca'] },
+  { key: 'na', share: 16, orientation: [['spiritual', 65], ['religious', 15], ['secular', 20]], accepts: ['aa', 'ca', 'cma'] },
+  { key: 'ca', share: 4, orientation: [['spiritual', 70], ['secular', 30]], accepts: ['na', 'aa'] },
+  { key: 'cma', share: 3, orientation: [['spiritual', 70], ['secular', 30]], accepts: ['na'] },
+  { key: 'smart', share: 11, orientation: [['secular', 90], ['spiritual', 10]], accepts: ['lifering'] },
+  { key: 'lifering', share: 3, orientation: [['secular', 100]], accepts: ['smart'] },
+  { key: 'wfs', share: 3, orientation: [['secular', 70], ['spiritual', 30]], accepts: ['smart'] },
+  { key: 'celebrate-recovery', share: 8, orientation: [['religious', 100]], accepts: [] },
+  { key: 'recovery-dharma', share: 6, orientation: [['spiritual', 80], ['secular', 20]], accepts: ['refuge-recovery'] },
+  { key: 'refuge-recovery', share: 2, orientation: [['spiritual', 90], ['secular', 10]], accepts: ['recovery-dharma'] },
+  { key: 'al-anon', share: 8, orientation: [['spiritual', 70], ['secular', 20], ['religious', 10]], accepts: ['nar-anon'] },
+  { key: 'nar-anon', share: 2, orientation: [['spiritual', 70], ['secular', 30]], accepts: ['al-anon'] },
+];
+
+const FIRST_NAMES = [
+  'Alex', 'Sam', 'Jordan', 'Maria', 'José', 'Aisha', 'Chris', 'Pat', 'Lucía', 'Tomás', 'Emma', 'Liam', 'Noah', 'Olivia', 'Ava',
+  'Mateo', 'Sofía', 'Camila', 'Diego', 'Valentina', 'Grace', 'Ruth', 'Dan', 'Mike', 'Sarah', 'Jen', 'Kim', 'Lee', 'Robin', 'Taylor',
+  'Morgan', 'Casey', 'Jamie', 'Riley', 'Quinn', 'Avery', 'Élodie', 'Luc', 'Chloé', 'João', 'Ana', 'Beatriz', 'Pedro', 'Niamh',
+  'Siobhán', 'Kasia', 'Marek', 'Jordi', 'Núria', 'Tariq', 'Priya', 'Kwame', 'Amara', 'Yusuf', 'Hannah', 'Ben', 'Zoe', 'Eli',
+];
+
+const WOMEN_ONLY_PROGRAMS = new Set(['wfs']);
+const GENDERS: readonly (readonly [Gender, number])[] = [['woman', 46], ['man', 46], ['non-binary', 5], ['another', 1], ['prefer-not-to-say', 2]];
+const AGE_BANDS: readonly AgeBand[] = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'];
+const DAYS: readonly Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const MODES: readonly ContactMode[] = ['in-person', 'phone', 'video', 'text'];
+
+const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+/** Evenings on weekdays, mornings or afternoons at weekends; merged per day like the API does. */
+function availability(rng: Rng, count: number): AvailabilityWindow[] {
+  const out: AvailabilityWindow[] = [];
+  for (let i = 0; i < count; i++) {
+    const day = pick(rng, DAYS);
+    const weekend = day === 'sat' || day === 'sun';
+    const start = weekend ? 8 * 60 + Math.floor(rng() * 28) * 15 : rng() < 0.2 ? 6 * 60 + Math.floor(rng() * 8) * 15 : 17 * 60 + Math.floor(rng() * 14) * 15;
+    const end = Math.min(24 * 60, start + 60 + Math.floor(rng() * 9) * 15);
+    out.push({ day, start: hhmm(start), end: hhmm(end) });
+  }
+  return mergeWindows(out);
+}
+
+function languagesAt(rng: Rng, place: Place): string[] {
+  const langs = [weighted(rng, place.languages)];
+  if (rng() < 0.18) {
+    const second = pick(rng, ['en', 'es', 'fr', 'pt-BR']);
+    if (second.split('-')[0] !== langs[0]!.split('-')[0]) langs.push(second);
+  }
+  return langs.map((l) => canonicalLanguageTag(l) ?? l);
+}
+
+function nearby(rng: Rng, place: Place, spreadKm: number) {
+  const dLat = ((rng() - 0.5) * 2 * spreadKm) / 111;
+  const dLon = ((rng() - 0.5) * 2 * spreadKm) / (111 * Math.cos((place.lat * Math.PI) / 180));
+  return { region: place.region, lat: round2(place.lat + dLat), lon: round2(place.lon + dLon) };
+}
+
+const dateDaysAgo = (now: Date, days: number) => new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - days * DAY_MS).toISOString().slice(0, 10);
+
+interface Member<P> {
+  email: string;
+  displayName: string;
+  id: string;
+  profile: (id: string, displayName: string) => P;
+}
+
+function community(programs: ReadonlyMap<string, StoredProgram>, now: Date) {
+  const rng = mulberry32(SEED);
+  const mix = PROGRAM_MIX.filter((p) => programs.has(p.key));
+  if (mix.length === 0) throw new Error('none of the demo programs exist in this database');
+  const programShares = mix.map((p) => [p, p.share] as const);
+  const placeShares = PLACES.map((p) => [p, p.weight] as const);
+
+  const basics = (programKey: string) => {
+    const place = weighted(rng, placeShares);
+    const mixEntry = mix.find((m) => m.key === programKey)!;
+    const gender: Gender = WOMEN_ONLY_PROGRAMS.has(programKey) ? (rng() < 0.9 ? 'woman' : 'non-binary') : weighted(rng, GENDERS);
+    const modes = subset(rng, MODES, 0.55);
+    return {
+      place,
+      program: programs.get(programKey)!,
+      timezone: place.timezone,
+      languages: languagesAt(rng, place),
+      gender,
+      spiritualOrientation: weighted(rng, mixEntry.orientation),
+      contactModes: modes.length ? modes : (['phone'] as ContactMode[]),
+      accepts: mixEntry.accepts.filter((k) => programs.has(k)),
+    };
+  };
+
+  const sponsors: Member<StoredSponsor>[] = [];
+  for (let i = 1; i <= SPONSORS; i++) {
+    const b = basics(weighted(rng, programShares).key);
+    const displayName = pick(rng, FIRST_NAMES);
+    const experiences = subset(rng, b.program.experiences, 0.22);
+    // Mostly one to twenty years; a few under the program minimum (they are never proposed).
+    const recoveryDays = rng() < 0.05 ? 100 + Math.floor(rng() * 250) : 365 + Math.floor(rng() * rng() * 20 * 365);
+    const ageBand = rng() < 0.9 ? pick(rng, AGE_BANDS.slice(1)) : undefined;
+    const location = rng() < 0.8 ? nearby(rng, b.place, 30) : undefined;
+    const windows = availability(rng, 2 + Math.floor(rng() * 5));
+    const capacity = 1 + Math.floor(rng() * 5);
+    const accepting = rng() < 0.9;
+    const hasOwnSponsor = rng() < 0.88;
+    const steps = b.program.family === 'twelve-step' || b.program.family === 'family' ? 4 + Math.floor(rng() * 9) : 0;
+    const affirming = rng() < 0.55;
+    const onCard = experiences.filter(() => rng() < 0.6);
+    const bio = rng() < 0.4 ? pick(rng, ['Happy to walk the steps with you.', 'One day at a time.', 'Parent of two; early riser.', 'I answer texts in the evening.']) : undefined;
+    sponsors.push({
+      email: email('sponsor', i),
+      displayName,
+      id: uuidFrom(rng),
+      profile: (id, name) => ({
+        _id: id,
+        displayName: name,
+        program: b.program.key,
+        recoveryDate: dateDaysAgo(now, recoveryDays),
+        timezone: b.timezone,
+        availability: windows,
+        contactModes: b.contactModes,
+        languages: b.languages,
+        gender: b.gender,
+        lgbtqAffirming: affirming,
+        spiritualOrientation: b.spiritualOrientation,
+        ...(ageBand ? { ageBand } : {}),
+        experiences,
+        experiencesOnCard: onCard,
+        ...(location ? { location } : {}),
+        capacity,
+        acceptingNewcomers: accepting,
+        hasOwnSponsor,
+        stepsCompleted: steps,
+        ...(bio ? { bio } : {}),
+        updatedAt: now,
+      }),
+    });
+  }
+
+  const newcomers: Member<StoredNewcomer>[] = [];
+  for (let i = 1; i <= NEWCOMERS; i++) {
+    // The first newcomer is a plain, well-served case for the demo's curl line.
+    const b = basics(i === 1 ? 'aa' : weighted(rng, programShares).key);
+    const displayName = pick(rng, FIRST_NAMES);
+    const recoveryDays = rng() < 0.85 ? Math.floor(rng() * 300) : undefined;
+    const experiences = rng() < 0.7 ? subset(rng, b.program.experiences, 0.25) : undefined;
+    const ageBand = rng() < 0.85 ? pick(rng, AGE_BANDS) : undefined;
+    const preferredAgeBands = rng() < 0.25 ? subset(rng, AGE_BANDS, 0.5) : undefined;
+    const location = rng() < 0.7 ? nearby(rng, b.place, 30) : undefined;
+    const windows = availability(rng, 2 + Math.floor(rng() * 5));
+    const r = rng();
+    const genderPreference: SponsorGenderPreference | undefined = r < 0.1 ? 'any' : r < 0.15 ? 'same' : r < 0.18 ? [pick(rng, ['woman', 'man', 'non-binary'] as Gender[])] : undefined;
+    const wantsAffirming = rng() < 0.15;
+    const mustMatch = b.spiritualOrientation === 'secular' ? rng() < 0.6 : rng() < 0.15;
+    const accepted = subset(rng, b.accepts, 0.45);
+    const maxDistanceKm = rng() < 0.25 ? 10 + Math.floor(rng() * 40) : undefined;
+    const seeking = rng() < 0.95;
+    newcomers.push({
+      email: email('newcomer', i),
+      displayName,
+      id: uuidFrom(rng),
+      profile: (id, name) => ({
+        _id: id,
+        displayName: name,
+        program: b.program.key,
+        acceptedPrograms: accepted,
+        ...(recoveryDays !== undefined ? { recoveryDate: dateDaysAgo(now, recoveryDays) } : {}),
+        timezone: b.timezone,
+        availability: windows,
+        contactModes: b.contactModes,
+        languages: b.languages,
+        gender: b.gender,
+        ...(genderPreference ? { sponsorGenderPreference: genderPreference } : {}),
+        wantsLgbtqAffirming: wantsAffirming,
+        spiritualOrientation: b.spiritualOrientation,
+        orientationMustMatch: mustMatch,
+        ...(ageBand ? { ageBand } : {}),
+        ...(preferredAgeBands?.length ? { preferredAgeBands } : {}),
+        ...(experiences ? { experiences } : {}),
+        ...(location ? { location } : {}),
+        ...(maxDistanceKm ? { maxDistanceKm } : {}),
+        seeking,
+        updatedAt: now,
+      }),
+    });
+  }
+
+  const coordinatorPrograms = [
+    ['aa', 'na', 'ca', 'cma'],
+    ['smart', 'lifering', 'wfs', 'recovery-dharma', 'refuge-recovery'],
+    ['celebrate-recovery', 'al-anon', 'nar-anon'],
+  ].map((list) => list.filter((k) => programs.has(k)));
+  const coordinators = coordinatorPrograms.map((list, k) => ({
+    email: email('coordinator', k + 1),
+    displayName: pick(rng, FIRST_NAMES),
+    id: uuidFrom(rng),
+    programs: list,
+  }));
+  return { sponsors, newcomers, coordinators };
+}
+
+// ---- writing ----
+
+function progressLine(label: string, done: number, total: number) {
+  if (process.stderr.isTTY) {
+    process.stderr.write(`\r  ${label}: ${done}/${total}${done === total ? '\n' : ''}`);
+  } else if (done === total || done % 50 === 0) {
+    process.stderr.write(`  ${label}: ${done}/${total}\n`);
+  }
+}
+
+/** Creates the account unless its email exists; the id in use either way, and whether it is new. */
+async function ensureUser(users: UsersRepository, m: { email: string; displayName: string; id: string }, passwordHash: string, now: Date) {
+  const user: User = {
+    _id: m.id,
+    email: m.email,
+    displayName: m.displayName,
+    passwordHash,
+    consent: { healthData: true, adult: true, termsVersion: TERMS_VERSION, at: now },
+    roles: { admin: false, coordinatorOf: [] },
+    createdAt: now,
+  };
+  const existing = await users.findByEmail(m.email);
+  if (existing) return { id: existing._id, displayName: existing.displayName, created: false };
+  if (await users.create(user)) return { id: user._id, displayName: user.displayName, created: true };
+  const raced = await users.findByEmail(m.email);
+  if (!raced) throw new Error(`could not create ${m.email}`);
+  return { id: raced._id, displayName: raced.displayName, created: false };
+}
+
+async function run(db: OpenDatabase, production: boolean, baseUrl: string): Promise<void> {
+  const now = new Date();
+  await prepareDatabase(db.conn, { buildIndexes: production, now });
+  const users = createUsersRepository(db.conn);
+  const profiles = createProfilesRepository(db.conn);
+  const programs = new Map((await createProgramsRepository(db.conn).list()).map((p) => [p.key, p]));
+  const feed = createChangeFeed(db.conn, () => new Date());
+  const { sponsors, newcomers, coordinators } = community(programs, now);
+
+  const lastEmail = newcomers[newcomers.length - 1]!.email;
+  const alreadySeeded = (await users.findByEmail(sponsors[0]!.email)) && (await users.findByEmail(lastEmail));
+  let created = 0;
+  let profilesAdded = 0;
+  const newcomerIds: string[] = [];
+  if (alreadySeeded) {
+    process.stderr.write(`seed:demo: ${sponsors[0]!.email} and ${lastEmail} already exist: the demo community is already seeded; nothing added.\n`);
+    for (const n of newcomers) {
+      const u = await users.findByEmail(n.email);
+      if (u) newcomerIds.push(u._id);
+    }
+  } else {
+    const started = performance.now();
+    process.stderr.write('seed:demo: hashing the demo password (argon2id, once)…\n');
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+
+    const newSponsorIds: string[] = [];
+    for (const [k, s] of sponsors.entries()) {
+      const u = await ensureUser(users, s, passwordHash, now);
+      if (u.created) created++;
+      if (!(await profiles.getSponsor(u.id))) {
+        await profiles.insertSponsors([s.profile(u.id, u.displayName)]);
+        newSponsorIds.push(u.id);
+        profilesAdded++;
+      }
+      progressLine('sponsors', k + 1, sponsors.length);
+    }
+    for (const [k, n] of newcomers.entries()) {
+      const u = await ensureUser(users, n, passwordHash, now);
+      if (u.created) created++;
+      newcomerIds.push(u.id);
+      if (!(await profiles.getNewcomer(u.id))) {
+        await profiles.insertNewcomers([n.profile(u.id, u.displayName)]);
+        profilesAdded++;
+      }
+      progressLine('newcomers', k + 1, newcomers.length);
+    }
+    for (const c of coordinators) {
+      const u = await ensureUser(users, c, passwordHash, now);
+      if (u.created) created++;
+      await users.setCoordinatorOf(u.id, c.programs);
+    }
+    // A running `npm start` follows this feed and indexes each sponsor within a few seconds.
+    for (const [k, id] of newSponsorIds.entries()) {
+      await feed.publish({ kind: 'sponsor', id }, 'seed-demo');
+      progressLine('change-feed events', k + 1, newSponsorIds.length);
+    }
+    process.stderr.write(`seed:demo: done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+
+  // A newcomer who has proposals right now, for the curl line: ranked the way the API ranks.
+  const engine = await startMatchingEngine({
+    conn: db.conn,
+    clock: () => now,
+    logger: pino({ level: 'silent' }),
+    history: createEmptyMatchHistory(),
+    pairCooldownDays: 90,
+  });
+  let demo: { email: string; id: string; count: number } | undefined;
+  try {
+    for (const [k, id] of newcomerIds.entries()) {
+      const doc = await profiles.getNewcomer(id);
+      if (!doc) continue;
+      const result = rank(engine.index, toNewcomerProfile(doc), engine.context(now, new Map(), id), 10);
+      if (result.top.length > 0) {
+        demo = { email: newcomers[k]!.email, id, count: result.eligibleCount };
+        break;
+      }
+    }
+  } finally {
+    await engine.stop();
+  }
+
+  const lines = [
+    '',
+    alreadySeeded
+      ? `Demo community (already there): ${sponsors.length} sponsors, ${newcomers.length} newcomers, ${coordinators.length} coordinators.`
+      : `Demo community: ${sponsors.length} sponsors, ${newcomers.length} newcomers, ${coordinators.length} coordinators ` +
+        `(${created} accounts and ${profilesAdded} profiles added now).`,
+    `Every demo account's password: ${DEMO_PASSWORD}`,
+    `A coordinator: ${coordinators[0]!.email} (coordinates ${coordinators[0]!.programs.join(', ')})`,
+    `Sponsors: ${email('sponsor', 1)} … ${email('sponsor', SPONSORS)}; newcomers: ${email('newcomer', 1)} … ${email('newcomer', NEWCOMERS)}`,
+    '',
+  ];
+  if (demo) {
+    lines.push(
+      `Log in as a newcomer (${demo.email}, ${demo.count} eligible sponsors) and ask for their proposals:`,
+      '',
+      `  TOKEN=$(curl -s -X POST ${baseUrl}/api/v1/auth/login -H 'content-type: application/json' \\`,
+      `    -d '{"email":"${demo.email}","password":"${DEMO_PASSWORD}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).accessToken')`,
+      `  curl -s -H "authorization: Bearer $TOKEN" '${baseUrl}/api/v1/newcomers/${demo.id}/proposals?limit=5'`,
+      '',
+    );
+  } else {
+    lines.push('No seeded newcomer has an eligible sponsor right now (unexpected); see the coordinator view for why.', '');
+  }
+  lines.push(
+    'A running `npm start` picks the new sponsors up from the change feed within a few seconds;',
+    'if it was not running, they are in its candidate index from its next start.',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown error';
+}
+
+async function main(): Promise<number> {
+  const fail = (message: string) => {
+    process.stderr.write(`seed:demo: ${message}\n`);
+    return 1;
+  };
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(`invalid configuration: ${err.problems.join('; ')}`);
+    throw err;
+  }
+  let db: OpenDatabase;
+  try {
+    db = await openDatabase(config, (m) => process.stderr.write(`seed:demo: ${m}\n`));
+  } catch (err) {
+    if (err instanceof LocalDatabaseUnavailable) return fail(`no database: ${err.message}`);
+    return fail(`cannot reach the database: ${firstLine(err)}`);
+  }
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  try {
+    await run(db, config.env === 'production', `http://${host}:${config.port}`);
+    return 0;
+  } catch (err) {
+    return fail(`failed: ${firstLine(err)}`);
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`seed:demo: failed: ${firstLine(err)}\n`);
+    process.exitCode = 1;
+  },
+);
