@@ -8,10 +8,14 @@ import { openLocalDatabase, type LocalDatabase } from '../../src/db/local-databa
 
 // One database server for the whole mocha run (started on first use, stopped
 // by the global teardown in hooks.ts); a fresh database per test file.
-let server: Promise<{ uri: string; local?: LocalDatabase; dir?: string }> | undefined;
+// The state lives on globalThis: mocha loads the root hooks file through
+// another module loader than the test files, and both must see one server.
+type ServerState = Promise<{ uri: string; local?: LocalDatabase; dir?: string }>;
+const KEY = Symbol.for('recovery-match.test-database');
+const holder = globalThis as unknown as { [KEY]?: ServerState | undefined };
 
-function startServer() {
-  server ??= (async () => {
+function startServer(): ServerState {
+  holder[KEY] ??= (async () => {
     if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI };
     const dir = mkdtempSync(join(tmpdir(), 'recovery-match-test-'));
     const engine = (process.env.LOCAL_DB_ENGINE as 'auto' | 'mongod' | 'ferretdb' | undefined) ?? 'auto';
@@ -23,7 +27,7 @@ function startServer() {
     });
     return { uri: local.uri, local, dir };
   })();
-  return server;
+  return holder[KEY];
 }
 
 export async function testDatabaseUri(): Promise<string> {
@@ -57,9 +61,10 @@ export async function openTestDatabase(label: string): Promise<TestDatabase> {
 }
 
 export async function stopTestDatabase(): Promise<void> {
+  const server = holder[KEY];
   if (!server) return;
   const s = await server.catch(() => undefined);
-  server = undefined;
+  holder[KEY] = undefined;
   if (s?.local) await s.local.stop();
   if (s?.dir) rmSync(s.dir, { recursive: true, force: true });
 }

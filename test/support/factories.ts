@@ -40,3 +40,62 @@ export async function makeCoordinator(t: TestApp, programs: string[], over: Reco
 }
 
 export const bearer = (m: { token: string }) => ({ Authorization: `Bearer ${m.token}` });
+
+export function newcomerBody(over: Record<string, unknown> = {}) {
+  return {
+    program: 'na',
+    acceptedPrograms: [],
+    recoveryDate: '2026-09-01',
+    timezone: 'America/New_York',
+    availability: [
+      { day: 'mon', start: '18:00', end: '21:00' },
+      { day: 'wed', start: '18:00', end: '21:00' },
+    ],
+    contactModes: ['phone', 'video'],
+    languages: ['en'],
+    gender: 'woman',
+    wantsLgbtqAffirming: false,
+    spiritualOrientation: 'spiritual',
+    experiences: ['opioids', 'parent'],
+    ...over,
+  };
+}
+
+export function sponsorBody(over: Record<string, unknown> = {}) {
+  return {
+    program: 'na',
+    recoveryDate: '2019-03-15',
+    timezone: 'America/Chicago',
+    availability: [
+      { day: 'mon', start: '17:00', end: '20:00' },
+      { day: 'wed', start: '17:00', end: '20:00' },
+    ],
+    contactModes: ['phone', 'text'],
+    languages: ['en-US'],
+    gender: 'woman',
+    lgbtqAffirming: true,
+    spiritualOrientation: 'spiritual',
+    experiences: ['opioids', 'parent', 'justice-involved'],
+    experiencesOnCard: ['opioids'],
+    capacity: 3,
+    acceptingNewcomers: true,
+    hasOwnSponsor: true,
+    stepsCompleted: 12,
+    bio: 'Sober since 2019. Mum of two. Happy to talk most evenings.',
+    ...over,
+  };
+}
+
+export async function withNewcomer(t: TestApp, over: Record<string, unknown> = {}, account: Record<string, unknown> = {}): Promise<Member> {
+  const m = await registerMember(t, account);
+  const res = await t.request.put('/api/v1/me/newcomer-profile').set(bearer(m)).send(newcomerBody(over));
+  if (res.status !== 200) throw new Error(`newcomer profile failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return m;
+}
+
+export async function withSponsor(t: TestApp, over: Record<string, unknown> = {}, account: Record<string, unknown> = {}): Promise<Member> {
+  const m = await registerMember(t, account);
+  const res = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(m)).send(sponsorBody(over));
+  if (res.status !== 200) throw new Error(`sponsor profile failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return m;
+}

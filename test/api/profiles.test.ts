@@ -1,0 +1,124 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { bearer, newcomerBody, registerMember, sponsorBody, type Member } from '../support/factories.ts';
+
+describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile', () => {
+  let t: TestApp;
+  let m: Member;
+  before(async () => {
+    t = await startTestApp('profiles');
+    m = await registerMember(t, { displayName: 'Robin' });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when a newcomer PUTs a profile, then GET returns it with windows merged, coordinates rounded and defaults filled', async () => {
+    const body = newcomerBody({
+      availability: [
+        { day: 'mon', start: '18:00', end: '19:30' },
+        { day: 'mon', start: '19:00', end: '21:00' },
+        { day: 'mon', start: '21:00', end: '22:00' },
+        { day: 'sun', start: '08:00', end: '09:00' },
+        { day: 'fri', start: '22:00', end: '24:00' },
+      ],
+      location: { region: 'Brooklyn', lat: 40.678178, lon: -73.944158 },
+      languages: ['EN-gb', 'es'],
+    });
+    const put = await t.request.put('/api/v1/me/newcomer-profile').set(bearer(m)).send(body);
+    expect(put.status).to.equal(200);
+    const get = await t.request.get('/api/v1/me/newcomer-profile').set(bearer(m));
+    expect(get.status).to.equal(200);
+    expect(get.body.availability).to.deep.equal([
+      { day: 'mon', start: '18:00', end: '22:00' },
+      { day: 'fri', start: '22:00', end: '24:00' },
+      { day: 'sun', start: '08:00', end: '09:00' },
+    ]);
+    expect(get.body.location).to.deep.equal({ region: 'Brooklyn', lat: 40.68, lon: -73.94 });
+    expect(get.body.languages).to.deep.equal(['en-GB', 'es']);
+    expect(get.body).to.include({ userId: m.id, displayName: 'Robin', seeking: true, orientationMustMatch: true, wantsLgbtqAffirming: false });
+    const stored = await t.db.conn.collection('newcomer_profiles').findOne({ _id: m.id as never });
+    expect(stored?.availability).to.have.length(3);
+  });
+
+  it('when a member has no sponsor profile yet, then GET is 404 problem+json', async () => {
+    const other = await registerMember(t);
+    const res = await t.request.get('/api/v1/me/sponsor-profile').set(bearer(other));
+    expect(res.status).to.equal(404);
+    expect(res.body.type).to.equal('/problems/sponsor-profile-not-found');
+  });
+
+  const invalid: Array<[string, Record<string, unknown>, string]> = [
+    ['an unknown time zone', { timezone: 'Mars/Olympus_Mons' }, 'timezone'],
+    ['an end before the start', { availability: [{ day: 'mon', start: '20:00', end: '19:00' }] }, 'availability.0.end'],
+    ['an end equal to the start', { availability: [{ day: 'tue', start: '20:00', end: '20:00' }] }, 'availability.0.end'],
+    ['a time past 24:00', { availability: [{ day: 'tue', start: '23:00', end: '24:30' }] }, 'availability.0.end'],
+    ['an unknown day', { availability: [{ day: 'someday', start: '10:00', end: '11:00' }] }, 'availability.0.day'],
+    ['a future recovery date', { recoveryDate: '2026-12-25' }, 'recoveryDate'],
+    ['an impossible date', { recoveryDate: '2026-02-30' }, 'recoveryDate'],
+    ['an unknown language code', { languages: ['xq'] }, 'languages.0'],
+    ['a malformed language tag', { languages: ['not a tag'] }, 'languages.0'],
+    ['no language', { languages: [] }, 'languages'],
+    ['an unknown field', { favouriteColour: 'blue' }, 'favouriteColour'],
+    ['an unknown nested field', { location: { region: 'X', lat: 1, lon: 2, street: 'Main St' } }, 'location.street'],
+    ['an unknown nested window field', { availability: [{ day: 'mon', start: '10:00', end: '11:00', note: 'x' }] }, 'availability.0.note'],
+    ['an unknown program', { program: 'no-such-program' }, 'program'],
+    ['an unknown accepted program', { acceptedPrograms: ['aa', 'zzz'] }, 'acceptedPrograms.1'],
+    ['an experience the program does not list', { experiences: ['astronaut'] }, 'experiences.0'],
+    ['a gender outside the list', { gender: 'robot' }, 'gender'],
+    ['a latitude out of range', { location: { region: 'X', lat: 91, lon: 0 } }, 'location.lat'],
+  ];
+  for (const [name, over, path] of invalid) {
+    it(`when a newcomer profile has ${name}, then 400 problem+json naming ${path} and nothing stored`, async () => {
+      const fresh = await registerMember(t);
+      const res = await t.request.put('/api/v1/me/newcomer-profile').set(bearer(fresh)).send(newcomerBody(over));
+      expect(res.status).to.equal(400);
+      expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.include(path);
+      expect(await t.db.conn.collection('newcomer_profiles').countDocuments({ _id: fresh.id as never })).to.equal(0);
+    });
+  }
+
+  it('when the recovery date is today in the member\'s zone but tomorrow in UTC, then it is accepted', async () => {
+    t.clock.set('2026-11-22T03:00:00Z'); // still 2026-11-21 in New York
+    const fresh = await registerMember(t);
+    const res = await t.request.put('/api/v1/me/newcomer-profile').set(bearer(fresh)).send(newcomerBody({ recoveryDate: '2026-11-21' }));
+    expect(res.status).to.equal(200);
+    const tooSoon = await t.request
+      .put('/api/v1/me/newcomer-profile')
+      .set(bearer(fresh))
+      .send(newcomerBody({ recoveryDate: '2026-11-22', timezone: 'America/Los_Angeles' }));
+    expect(tooSoon.status).to.equal(400);
+    t.clock.set('2026-11-21T12:00:00Z');
+  });
+
+  const invalidSponsor: Array<[string, Record<string, unknown>, string]> = [
+    ['a capacity of 0', { capacity: 0 }, 'capacity'],
+    ['a capacity of 11', { capacity: 11 }, 'capacity'],
+    ['no recovery date', { recoveryDate: undefined }, 'recoveryDate'],
+    ['13 steps', { stepsCompleted: 13 }, 'stepsCompleted'],
+    ['a bio over 500 characters', { bio: 'x'.repeat(501) }, 'bio'],
+    ['a card experience they do not have', { experiencesOnCard: ['veteran'] }, 'experiencesOnCard.0'],
+  ];
+  for (const [name, over, path] of invalidSponsor) {
+    it(`when a sponsor profile has ${name}, then 400 naming ${path}`, async () => {
+      const fresh = await registerMember(t);
+      const res = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(fresh)).send(sponsorBody(over));
+      expect(res.status).to.equal(400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.include(path);
+    });
+  }
+
+  it('when a member is both sponsor and newcomer, then both profiles are kept apart', async () => {
+    const both = await registerMember(t);
+    expect((await t.request.put('/api/v1/me/sponsor-profile').set(bearer(both)).send(sponsorBody())).status).to.equal(200);
+    expect((await t.request.put('/api/v1/me/newcomer-profile').set(bearer(both)).send(newcomerBody({ program: 'aa' }))).status).to.equal(200);
+    expect((await t.request.get('/api/v1/me/sponsor-profile').set(bearer(both))).body.program).to.equal('na');
+    expect((await t.request.get('/api/v1/me/newcomer-profile').set(bearer(both))).body.program).to.equal('aa');
+  });
+
+  it('when a profile is written without a token, then 401', async () => {
+    const res = await t.request.put('/api/v1/me/newcomer-profile').send(newcomerBody());
+    expect(res.status).to.equal(401);
+  });
+});
