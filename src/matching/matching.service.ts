@@ -43,6 +43,9 @@ async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
 
 const wholeYears = (days: number) => Math.floor(days / 365.25);
 
+/** A coordinator's reason: the factor, its points and the plain words (not the newcomer's wording). */
+const coordinatorReasons = (reasons: readonly Reason[]) => reasons.map(({ factor, contribution, text }) => ({ factor, contribution, text }));
+
 function excludedSummary(excluded: Record<RuleName, number>) {
   return RULES.filter((r) => excluded[r] > 0).map((rule) => ({ rule, count: excluded[rule], text: ruleText(rule) }));
 }
@@ -59,7 +62,7 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
     const e = explain(deps.engine.index, newcomer, opts.sponsor, ctx);
     if (!e) throw notFound('sponsor-profile');
     return e.eligible
-      ? { newcomerId: userId, sponsorId: e.sponsorId, eligible: true, score: e.score, reasons: e.reasons }
+      ? { newcomerId: userId, sponsorId: e.sponsorId, eligible: true, score: e.score, reasons: coordinatorReasons(e.reasons) }
       : { newcomerId: userId, sponsorId: e.sponsorId, eligible: false, failingRules: e.failingRules.map((rule) => ({ rule, text: ruleText(rule) })) };
   }
 
@@ -79,7 +82,7 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
     // A newcomer sees an anonymised card: never an email, exact date, bio,
     // gender rule, or why someone else was left out.
     if (!asCoordinator) return { ...card, reasons: newcomerSafeReasons(p.reasons) };
-    return { ...card, reasons: p.reasons };
+    return { ...card, reasons: coordinatorReasons(p.reasons) };
   });
   if (!asCoordinator) return { newcomerId: userId, proposals };
   return { newcomerId: userId, proposals, eligibleCount: result.eligibleCount, excluded: excludedSummary(result.excluded) };
@@ -93,7 +96,7 @@ export interface RunDoc {
   programs: string[];
   createdBy: string;
   createdAt: Date;
-  pairs: Array<{ newcomerId: string; sponsorId: string; score: number; reasons: Reason[] }>;
+  pairs: Array<{ newcomerId: string; sponsorId: string; score: number; reasons: Array<Pick<Reason, 'factor' | 'contribution' | 'text'>> }>;
   unmatched: Array<{ newcomerId: string; reasons: Array<{ rule?: string; count?: number; text: string }> }>;
 }
 
@@ -181,7 +184,7 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   const pairs = solved.pairs.map(([i, j]) => {
     matchedSet.add(i);
     const p = chosen.get(`${i}:${j}`)!;
-    return { newcomerId: newcomers[i]!.userId, sponsorId: sponsorIds[j]!, score: p.score, reasons: p.reasons };
+    return { newcomerId: newcomers[i]!.userId, sponsorId: sponsorIds[j]!, score: p.score, reasons: coordinatorReasons(p.reasons) };
   });
   const unmatched = newcomers
     .map((n, i) => ({ n, i }))

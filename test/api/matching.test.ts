@@ -1,0 +1,253 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { bearer, makeCoordinator, sponsorBody, withNewcomer, withSponsor, type Member } from '../support/factories.ts';
+
+describe('proposals: GET /api/v1/newcomers/{userId}/proposals', () => {
+  let t: TestApp;
+  let newcomer: Member;
+  let good: Member;
+  let other: Member;
+  let lowTime: Member;
+  let coordinator: Member;
+  before(async () => {
+    t = await startTestApp('proposals');
+    newcomer = await withNewcomer(t, {}, { displayName: 'Jo' });
+    good = await withSponsor(t, {}, { displayName: 'Maria', email: 'maria.sponsor@example.org' });
+    other = await withSponsor(t, { recoveryDate: '2015-06-01', experiencesOnCard: [], bio: 'Another bio' }, { displayName: 'Ana' });
+    lowTime = await withSponsor(t, { recoveryDate: '2026-01-10' }, { displayName: 'Kim' });
+    await withSponsor(t, { program: 'smart', spiritualOrientation: 'secular' }, { displayName: 'Lee' });
+    await withSponsor(t, { gender: 'man' }, { displayName: 'Tom' });
+    coordinator = await makeCoordinator(t, ['na']);
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when the newcomer asks, then anonymised cards ranked by score with newcomer-safe reasons only', async () => {
+    const res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
+    expect(res.status).to.equal(200);
+    const names = res.body.proposals.map((p: { displayName: string }) => p.displayName);
+    expect(names).to.have.members(['Maria', 'Ana']);
+    const scores = res.body.proposals.map((p: { score: number }) => p.score);
+    expect([...scores].sort((a, b) => b - a)).to.deep.equal(scores);
+    const maria = res.body.proposals.find((p: { displayName: string }) => p.displayName === 'Maria');
+    expect(Object.keys(maria).sort()).to.deep.equal(
+      ['displayName', 'languages', 'program', 'programName', 'reasons', 'roleWord', 'score', 'sponsorId', 'yearsOfRecovery'].sort(),
+    );
+    expect(maria).to.include({ program: 'na', programName: 'Narcotics Anonymous', yearsOfRecovery: 7, sponsorId: good.id });
+    expect(maria.score).to.be.within(0, 100);
+    for (const r of maria.reasons) expect(Object.keys(r).sort()).to.deep.equal(['factor', 'text']);
+    const text = JSON.stringify(res.body);
+    expect(text).not.to.include('maria.sponsor@example.org');
+    expect(text).not.to.include('@');
+    expect(text).not.to.include('2019-03-15');
+    expect(text).not.to.include('Sober since 2019');
+    expect(text).not.to.include('Another bio');
+    expect(text).not.to.match(/justice|parent/); // experiences not on the card
+    expect(text).not.to.match(/gender/i);
+    expect(res.body).not.to.have.any.keys('excluded', 'eligibleCount');
+    // The one experience Maria put on her card, and that the newcomer shares, may be named.
+    expect(JSON.stringify(maria.reasons)).to.match(/opioid/i);
+  });
+
+  it('when a coordinator of the program asks, then the same ranking plus exclusion counts by first failing rule', async () => {
+    const res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(coordinator));
+    expect(res.status).to.equal(200);
+    expect(res.body.proposals.map((p: { sponsorId: string }) => p.sponsorId)).to.have.members([good.id, other.id]);
+    expect(res.body.eligibleCount).to.equal(2);
+    const excluded = Object.fromEntries(res.body.excluded.map((e: { rule: string; count: number }) => [e.rule, e.count]));
+    expect(excluded).to.deep.equal({ 'program-not-accepted': 1, 'below-program-minimum': 1, 'gender-rule': 1 });
+    for (const r of res.body.proposals[0].reasons) expect(r).to.have.keys(['factor', 'contribution', 'text']);
+  });
+
+  it('when a coordinator asks about one sponsor, then every rule that sponsor fails is listed', async () => {
+    const res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ sponsor: lowTime.id }).set(bearer(coordinator));
+    expect(res.status).to.equal(200);
+    expect(res.body.eligible).to.equal(false);
+    expect(res.body.failingRules.map((r: { rule: string }) => r.rule)).to.include('not-more-recovery-than-newcomer');
+    const ok = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ sponsor: good.id }).set(bearer(coordinator));
+    expect(ok.body).to.include({ eligible: true, sponsorId: good.id });
+    expect(ok.body.reasons.length).to.be.greaterThan(0);
+  });
+
+  it('when a newcomer asks for another newcomer\'s proposals, then 404', async () => {
+    const someoneElse = await withNewcomer(t);
+    const res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(someoneElse));
+    expect(res.status).to.equal(404);
+    expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+  });
+
+  it('when a coordinator of another program asks, then 403', async () => {
+    const smartCoordinator = await makeCoordinator(t, ['smart']);
+    const res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(smartCoordinator));
+    expect(res.status).to.equal(403);
+    expect(res.body.type).to.equal('/problems/not-coordinator-of-program');
+  });
+
+  it('when the newcomer asks to explain one sponsor, then 403 (coordinators only)', async () => {
+    const res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ sponsor: good.id }).set(bearer(newcomer));
+    expect(res.status).to.equal(403);
+  });
+
+  it('when limit is out of range or unknown query keys come, then 400 naming them', async () => {
+    const big = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ limit: 51 }).set(bearer(newcomer));
+    expect(big.status).to.equal(400);
+    expect(big.body.errors[0].path).to.equal('limit');
+    const unknown = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ sort: 'x' }).set(bearer(newcomer));
+    expect(unknown.status).to.equal(400);
+    const badId = await t.request.get('/api/v1/newcomers/nope/proposals').set(bearer(newcomer));
+    expect(badId.status).to.equal(400);
+    const one = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ limit: 1 }).set(bearer(newcomer));
+    expect(one.body.proposals).to.have.length(1);
+  });
+
+  it('when a sponsor sets acceptingNewcomers to false, then the very next proposals request does not list them; back to true lists them again', async () => {
+    const before = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
+    expect(before.body.proposals.map((p: { sponsorId: string }) => p.sponsorId)).to.include(good.id);
+    const pause = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(good)).send(sponsorBody({ acceptingNewcomers: false }));
+    expect(pause.status).to.equal(200);
+    const after = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
+    expect(after.body.proposals.map((p: { sponsorId: string }) => p.sponsorId)).not.to.include(good.id);
+    await t.request.put('/api/v1/me/sponsor-profile').set(bearer(good)).send(sponsorBody());
+    const again = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
+    expect(again.body.proposals.map((p: { sponsorId: string }) => p.sponsorId)).to.include(good.id);
+  });
+
+  it('when a sponsor moves their recovery date later (a relapse), then they drop out at once and the wording stays kind', async () => {
+    const s = await withSponsor(t, {}, { displayName: 'Pat' });
+    let res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
+    expect(res.body.proposals.map((p: { sponsorId: string }) => p.sponsorId)).to.include(s.id);
+    await t.request.put('/api/v1/me/sponsor-profile').set(bearer(s)).send(sponsorBody({ recoveryDate: '2026-10-01' }));
+    res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
+    expect(res.body.proposals.map((p: { sponsorId: string }) => p.sponsorId)).not.to.include(s.id);
+    const why = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ sponsor: s.id }).set(bearer(coordinator));
+    expect(why.body.failingRules.map((r: { rule: string }) => r.rule)).to.include('below-program-minimum');
+    expect(JSON.stringify(why.body)).not.to.match(/relapse|fail(ed)? (at|in) recovery|slip/i);
+  });
+
+  it('when another API instance changes a sponsor, then this instance sees it through the change feed within 5 seconds', async () => {
+    const s = await withSponsor(t, {}, { displayName: 'Sky' });
+    // A second instance on the same database, with its own index.
+    const { startMatchingEngine } = await import('../../src/matching/matching-engine.ts');
+    const { createEmptyMatchHistory } = await import('../../src/matching/match-history.source.ts');
+    const { pino } = await import('pino');
+    const second = await startMatchingEngine({
+      conn: t.db.conn,
+      clock: t.clock,
+      logger: pino({ level: 'silent' }),
+      history: createEmptyMatchHistory(),
+      pairCooldownDays: 90,
+      feedIntervalMs: 200,
+    });
+    try {
+      expect(second.index.getSponsor(s.id)?.acceptingNewcomers).to.equal(true);
+      await t.request.put('/api/v1/me/sponsor-profile').set(bearer(s)).send(sponsorBody({ acceptingNewcomers: false }));
+      const deadline = Date.now() + 5000;
+      while (second.index.getSponsor(s.id)?.acceptingNewcomers !== false && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(second.index.getSponsor(s.id)?.acceptingNewcomers).to.equal(false);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe('programs and matching weights', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('programs');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when a member lists programs, then the seeded fellowships with their rules are there', async () => {
+    const m = await withNewcomer(t);
+    const res = await t.request.get('/api/v1/programs').set(bearer(m));
+    expect(res.status).to.equal(200);
+    const keys = res.body.programs.map((p: { key: string }) => p.key);
+    expect(keys).to.include.members(['aa', 'na', 'ca', 'cma', 'ma', 'ha', 'smart', 'lifering', 'wfs', 'celebrate-recovery', 'recovery-dharma', 'refuge-recovery', 'al-anon', 'nar-anon']);
+    const aa = res.body.programs.find((p: { key: string }) => p.key === 'aa');
+    expect(aa).to.include({ family: 'twelve-step', roleWord: 'sponsor', minRecoveryDays: 365, minRecoveryGapDays: 365, genderRule: 'same-gender-by-default' });
+    const smart = res.body.programs.find((p: { key: string }) => p.key === 'smart');
+    expect(smart).to.include({ roleWord: 'mentor', genderRule: 'none' });
+  });
+
+  it('when an admin adds a program, then members can choose it; a member cannot', async () => {
+    const { makeAdmin } = await import('../support/factories.ts');
+    const admin = await makeAdmin(t);
+    const body = { name: 'Gamblers Anonymous', family: 'twelve-step', roleWord: 'sponsor', genderRule: 'same-gender-by-default', requiresOwnSponsor: true, experiences: ['gambling'] };
+    const put = await t.request.put('/api/v1/admin/programs/ga').set(bearer(admin)).send(body);
+    expect(put.status).to.equal(200);
+    expect(put.body).to.include({ key: 'ga', minRecoveryDays: 365 });
+    const member = await withNewcomer(t);
+    expect((await t.request.put('/api/v1/admin/programs/ga').set(bearer(member)).send(body)).status).to.equal(403);
+    const profile = await t.request.put('/api/v1/me/newcomer-profile').set(bearer(member)).send({ ...(await import('../support/factories.ts')).newcomerBody({ program: 'ga', experiences: ['gambling'] }) });
+    expect(profile.status).to.equal(200);
+    const bad = await t.request.put('/api/v1/admin/programs/ga').set(bearer(admin)).send({ ...body, extra: true });
+    expect(bad.status).to.equal(400);
+  });
+
+  it('when a coordinator of the program changes its weights, then they read back and proposals use them; others get 403', async () => {
+    const c = await makeCoordinator(t, ['na']);
+    const get = await t.request.get('/api/v1/programs/na/matching-weights').set(bearer(c));
+    expect(get.status).to.equal(200);
+    expect(get.body.availability).to.be.a('number');
+    const weights = { ...get.body, availability: 0, program: 0, recoveryGap: 0, contactModes: 0, experiences: 0, age: 0, orientation: 0, lgbtqAffirming: 0, distance: 0, freePlaces: 5 };
+    const put = await t.request.put('/api/v1/programs/na/matching-weights').set(bearer(c)).send(weights);
+    expect(put.status).to.equal(200);
+    expect(put.body).to.deep.equal(weights);
+    expect((await t.request.get('/api/v1/programs/na/matching-weights').set(bearer(c))).body).to.deep.equal(weights);
+    const other = await makeCoordinator(t, ['aa']);
+    expect((await t.request.get('/api/v1/programs/na/matching-weights').set(bearer(other))).status).to.equal(403);
+    expect((await t.request.put('/api/v1/programs/na/matching-weights').set(bearer(c)).send({ ...weights, availability: -1 })).status).to.equal(400);
+    expect((await t.request.put('/api/v1/programs/na/matching-weights').set(bearer(c)).send({ availability: 1 })).status).to.equal(400);
+    const zero = Object.fromEntries(Object.keys(weights).map((k) => [k, 0]));
+    expect((await t.request.put('/api/v1/programs/na/matching-weights').set(bearer(c)).send(zero)).status).to.equal(400);
+    expect((await t.request.get('/api/v1/programs/nope/matching-weights').set(bearer(c))).status).to.equal(404);
+  });
+});
+
+describe('pool runs: POST /api/v1/matching/runs', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('runs');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when a coordinator runs the pool, then every seeking newcomer gets at most one sponsor within capacity, stored and readable', async () => {
+    const s1 = await withSponsor(t, { capacity: 1 });
+    const s2 = await withSponsor(t, { capacity: 2, recoveryDate: '2012-01-01' });
+    const n1 = await withNewcomer(t);
+    const n2 = await withNewcomer(t);
+    const n3 = await withNewcomer(t);
+    const n4 = await withNewcomer(t);
+    const notSeeking = await withNewcomer(t, { seeking: false });
+    const lonely = await withNewcomer(t, { languages: ['ja'] });
+    const c = await makeCoordinator(t, ['na']);
+    const res = await t.request.post('/api/v1/matching/runs').set(bearer(c)).send({ program: 'na' });
+    expect(res.status).to.equal(201);
+    expect(res.body.mode).to.equal('participation');
+    const pairs = res.body.pairs as Array<{ newcomerId: string; sponsorId: string; score: number; reasons: unknown[] }>;
+    expect(pairs).to.have.length(3);
+    expect(pairs.filter((p) => p.sponsorId === s1.id)).to.have.length(1);
+    expect(pairs.filter((p) => p.sponsorId === s2.id)).to.have.length(2);
+    expect(new Set(pairs.map((p) => p.newcomerId)).size).to.equal(3);
+    for (const p of pairs) expect(p.reasons.length).to.be.greaterThan(0);
+    const ids = [...pairs.map((p) => p.newcomerId), ...res.body.unmatched.map((u: { newcomerId: string }) => u.newcomerId)];
+    expect(ids).to.have.members([n1.id, n2.id, n3.id, n4.id, lonely.id]);
+    expect(ids).not.to.include(notSeeking.id);
+    const lonelyEntry = res.body.unmatched.find((u: { newcomerId: string }) => u.newcomerId === lonely.id);
+    expect(lonelyEntry.reasons.map((r: { rule?: string }) => r.rule)).to.include('no-shared-language');
+    const read = await t.request.get(`/api/v1/matching/runs/${res.body.id}`).set(bearer(c));
+    expect(read.status).to.equal(200);
+    expect(read.body).to.deep.equal(res.body);
+    const aaCoordinator = await makeCoordinator(t, ['aa']);
+    expect((await t.request.get(`/api/v1/matching/runs/${res.body.id}`).set(bearer(aaCoordinator))).status).to.equal(403);
+    expect((await t.request.post('/api/v1/matching/runs').set(bearer(aaCoordinator)).send({ program: 'na' })).status).to.equal(403);
+    expect((await t.request.get('/api/v1/matching/runs/00000000-0000-4000-8000-000000000000').set(bearer(c))).status).to.equal(404);
+    expect((await t.request.post('/api/v1/matching/runs').set(bearer(c)).send({ mode: 'greedy' })).status).to.equal(400);
+    expect((await t.request.post('/api/v1/matching/runs').set(bearer(n1)).send({})).status).to.equal(403);
+  });
+});
