@@ -15,9 +15,8 @@ export function authenticate(deps: { users: UsersRepository; tokens: TokenConfig
     if (!token) throw unauthenticated();
     const verified = verifyAccessToken(deps.tokens, token, Math.floor(deps.clock().getTime() / 1000));
     if (!verified) throw unauthenticated();
-    if (await deps.users.isTokenRevoked(verified.jti)) throw unauthenticated();
-    const user = await deps.users.findById(verified.userId);
-    if (!user) throw unauthenticated();
+    const [revoked, user] = await Promise.all([deps.users.isTokenRevoked(verified.jti), deps.users.findById(verified.userId)]);
+    if (revoked || !user) throw unauthenticated();
     res.locals.actor = actorOf(user);
     res.locals.token = token;
     next();
