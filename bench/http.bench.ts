@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import express from 'express';
 import { pino } from 'pino';
 import { createApp } from '../src/app.ts';
+import { startAccessCache } from '../src/auth/access-cache.ts';
 import { loadConfig } from '../src/config.ts';
 import { prepareDatabase } from '../src/db/prepare.ts';
 import { createUsersRepository } from '../src/auth/users.repository.ts';
@@ -203,7 +204,9 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     closers.push(() => engine.stop());
     log(`candidate index built from the database in ${secs(engineMs)}: ${f0(engine.index.size)} sponsors`);
     const tokens = { secret: SECRET, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: 3600 };
-    const { app } = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history });
+    const access = await startAccessCache({ conn: db.conn, users: createUsersRepository(db.conn, clock), clock });
+    closers.push(() => access.stop());
+    const { app } = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history, access });
     const api = await listen(app);
     closers.push(() => close(api.server));
 

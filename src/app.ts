@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Connection } from 'mongoose';
 import { authRoutes } from './auth/auth.routes.ts';
 import type { TokenConfig } from './auth/tokens.ts';
+import type { AccessCache } from './auth/access-cache.ts';
 import { createUsersRepository } from './auth/users.repository.ts';
 import type { Config } from './config.ts';
 import { isDatabaseReachable } from './db/connect.ts';
@@ -31,6 +32,7 @@ export interface AppDeps {
   tokens: TokenConfig;
   engine: MatchingEngine;
   history: MatchHistorySource;
+  access: AccessCache;
 }
 
 export interface App {
@@ -41,7 +43,8 @@ export interface App {
 const OPENAPI_PATH = '/api/v1/openapi.json';
 
 export function createApp(deps: AppDeps): App {
-  const users = createUsersRepository(deps.conn);
+  const users = createUsersRepository(deps.conn, deps.clock);
+  const { access } = deps;
   const programs = createProgramsRepository(deps.conn);
   const profiles = createProfilesRepository(deps.conn);
   const { engine, clock } = deps;
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): App {
   const routes: RouteSpec[] = [
     ...authRoutes({
       users,
+      access,
       tokens: deps.tokens,
       clock: deps.clock,
       rateLimits: deps.config.rateLimits,
@@ -83,7 +87,7 @@ export function createApp(deps: AppDeps): App {
 
   app.use(
     mountRoutes(routes, {
-      authenticate: authenticate({ users, tokens: deps.tokens, clock: deps.clock }),
+      authenticate: authenticate({ access, tokens: deps.tokens, clock: deps.clock }),
       requireAccess: (access) => requireRole(access),
     }),
   );

@@ -6,6 +6,8 @@ import { LocalDatabaseUnavailable } from './db/local-database.ts';
 import { localJwtSecret } from './db/local-secret.ts';
 import { prepareDatabase } from './db/prepare.ts';
 import { createLogger } from './http/logger.ts';
+import { startAccessCache } from './auth/access-cache.ts';
+import { createUsersRepository } from './auth/users.repository.ts';
 import { createEmptyMatchHistory } from './matching/match-history.source.ts';
 import { startMatchingEngine } from './matching/matching-engine.ts';
 
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
   const jwtSecret = config.jwtSecret ?? localJwtSecret(config.dataDir);
   const history = createEmptyMatchHistory();
   const engine = await startMatchingEngine({ conn: db.conn, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
+  const access = await startAccessCache({ conn: db.conn, users: createUsersRepository(db.conn, clock), clock });
   const { app } = createApp({
+    access,
     config,
     conn: db.conn,
     logger,
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     await engine.stop();
+    await access.stop();
     await db.close();
     logger.info('stopped');
     process.exit(0);

@@ -4,9 +4,11 @@ import type { Actor } from './actor.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { signAccessToken, verifyAccessToken, type TokenConfig } from './tokens.ts';
 import type { User, UsersRepository } from './users.repository.ts';
+import type { AccessCache } from './access-cache.ts';
 
 export interface AuthDeps {
   users: UsersRepository;
+  access: AccessCache;
   tokens: TokenConfig;
   clock: () => Date;
 }
@@ -78,7 +80,9 @@ export async function login(deps: AuthDeps, input: { email: string; password: st
 
 export async function logout(deps: AuthDeps, token: string): Promise<void> {
   const verified = verifyAccessToken(deps.tokens, token, nowSeconds(deps.clock));
-  if (verified) await deps.users.revokeToken(verified.jti, verified.expiresAt);
+  if (!verified) return;
+  await deps.users.revokeToken(verified.jti, verified.expiresAt);
+  deps.access.remember(verified.jti, verified.expiresAt);
 }
 
 export async function getMe(deps: AuthDeps, actor: Actor): Promise<UserView> {
@@ -107,6 +111,7 @@ export async function setCoordinatorRoles(
   }
   const user = await deps.users.setCoordinatorOf(userId, unique);
   if (!user) throw notFound('user');
+  deps.access.forgetUser(userId);
   return toUserView(user);
 }
 

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
+import { createChangeFeed } from '../db/change-feed.ts';
 import { authModels, type UserDoc } from './users.model.ts';
 
 export type User = UserDoc;
@@ -14,10 +15,16 @@ export interface UsersRepository {
   setPasswordHash(id: string, hash: string): Promise<void>;
   revokeToken(jti: string, expiresAt: Date): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
+  /** Revoked tokens that have not expired yet (few: logouts within one token lifetime). */
+  revokedSince(now: Date): Promise<Array<{ jti: string; expiresAt: Date }>>;
 }
 
-export function createUsersRepository(conn: Connection): UsersRepository {
+// Role changes and revocations are also published on the change feed, whoever
+// makes them (the API, create-admin, the demo seed), so that every API
+// instance's access cache drops what it held.
+export function createUsersRepository(conn: Connection, clock: () => Date = () => new Date()): UsersRepository {
   const { User, Login, RevokedToken } = authModels(conn);
+  const feed = createChangeFeed(conn, clock);
   return {
     async create(user) {
       // The user document first, then the claim: a crash in between leaves an
@@ -43,10 +50,12 @@ export function createUsersRepository(conn: Connection): UsersRepository {
     async setCoordinatorOf(id, programs) {
       const res = await User.updateOne({ _id: id }, { $set: { 'roles.coordinatorOf': programs } });
       if (res.matchedCount === 0) return undefined;
+      await feed.publish({ kind: 'user', id }, id);
       return (await User.findById(id).lean<User>()) ?? undefined;
     },
     async setAdmin(id, admin) {
       await User.updateOne({ _id: id }, { $set: { 'roles.admin': admin } });
+      await feed.publish({ kind: 'user', id }, id);
     },
     async setPasswordHash(id, hash) {
       await User.updateOne({ _id: id }, { $set: { passwordHash: hash } });
@@ -56,10 +65,16 @@ export function createUsersRepository(conn: Connection): UsersRepository {
         await RevokedToken.create({ _id: jti, expiresAt });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err; // already revoked: logging out twice is fine
+        return;
       }
+      await feed.publish({ kind: 'revoked', jti, expiresAt: expiresAt.toISOString() }, jti);
     },
     async isTokenRevoked(jti) {
       return (await RevokedToken.exists({ _id: jti })) !== null;
+    },
+    async revokedSince(now) {
+      const docs = await RevokedToken.find().lean();
+      return docs.filter((d) => new Date(d.expiresAt) > now).map((d) => ({ jti: d._id, expiresAt: new Date(d.expiresAt) }));
     },
   };
 }

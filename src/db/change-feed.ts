@@ -1,7 +1,13 @@
 import type { Connection } from 'mongoose';
 import { createChain } from './chain.ts';
 
-export type ChangeEvent = { kind: 'sponsor'; id: string } | { kind: 'programs' } | { kind: 'places'; id: string };
+export type ChangeEvent =
+  | { kind: 'sponsor'; id: string }
+  | { kind: 'newcomer'; id: string }
+  | { kind: 'programs' }
+  | { kind: 'places'; id: string }
+  | { kind: 'user'; id: string }
+  | { kind: 'revoked'; jti: string; expiresAt: string };
 
 export interface ChangeFeed {
   /** Appends the event as the next version of the feed chain (ordered, gapless). */

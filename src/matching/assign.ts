@@ -256,7 +256,13 @@ export function assignColumns(problem: AssignColumnsProblem, mode: AssignMode = 
   const sponsorOf = new Int32Array(n).fill(-1);
   if (L > 0) {
     let done = false;
-    if (algorithm !== 'exact-bigint' && scale.kind !== 'none') {
+    // Fast path (exact, see bestEdgesFit): every newcomer's best pair fits.
+    // Not used by `exact-bigint` (kept as an independent reference) nor by
+    // `cost-scaling` when the weights do not fit its budget (it must throw).
+    if (algorithm === 'auto' || (algorithm === 'cost-scaling' && scale.kind !== 'none')) {
+      done = bestEdgesFit(n, m, caps, rs, cs, cw, sponsorOf);
+    }
+    if (!done && algorithm !== 'exact-bigint' && scale.kind !== 'none') {
       const Wint = new Float64Array(L);
       for (let e = 0; e < L; e++) Wint[e] = scale.kind === 'decimal' ? Math.round(cw[e]! * scale.factor) : cw[e]! * scale.factor;
       done = solveCostScaling(n, m, caps, rs, cs, Wint, mode, sponsorOf);
@@ -288,6 +294,50 @@ export function assignColumns(problem: AssignColumnsProblem, mode: AssignMode = 
     chosenW.push(cw[lo]!);
   }
   return { objective: exactSum(chosenW, scale), matched, sponsorOf };
+}
+
+// ---------------------------------------------------------------------------
+// Fast path: every newcomer's best pair fits
+
+/**
+ * Gives every newcomer with at least one pair its best pair (the first one,
+ * i.e. the lowest sponsor index, among equal best scores) and returns true
+ * when that respects every capacity; otherwise leaves sponsorOf untouched
+ * and returns false.
+ *
+ * Why this is optimal when it fits: no assignment can give newcomer i more
+ * than its best score b_i, so Σ b_i (over newcomers with a pair) bounds every
+ * objective and is attained — `score` mode is solved. Every newcomer that has
+ * a pair is matched, which is the largest possible cardinality, so among
+ * maximum-cardinality assignments it also has the best score — `participation`
+ * mode is solved too. (In score mode zero-score pairs were dropped before, so
+ * this matches exactly the newcomers the full solver can match.)
+ */
+function bestEdgesFit(n: number, m: number, caps: ArrayLike<number>, rs: Int32Array, cs: Int32Array, cw: Float64Array, sponsorOf: Int32Array): boolean {
+  const load = new Int32Array(m);
+  const best = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = rs[i]!;
+    const end = rs[i + 1]!;
+    if (s === end) {
+      best[i] = -1;
+      continue;
+    }
+    let be = s;
+    let bw = cw[s]!;
+    for (let e = s + 1; e < end; e++) {
+      const w = cw[e]!;
+      if (w > bw) {
+        bw = w;
+        be = e;
+      }
+    }
+    const j = cs[be]!;
+    best[i] = j;
+    if (++load[j]! > caps[j]!) return false;
+  }
+  sponsorOf.set(best);
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -538,6 +588,7 @@ export function maxCardinality(n: number, m: number, cap: ArrayLike<number>, rs:
 
 /** Scale factor for ε between refinements. */
 const EPS_FACTOR = 8;
+const WARM_BUDGET = Number(process.env.WB ?? 16);
 
 /**
  * Returns false when the weights do not fit the exact-arithmetic budget
@@ -657,16 +708,62 @@ function solveCostScaling(
   const lst = new Int32Array(A);
   const pos = new Int32Array(A);
   const len = new Int32Array(N);
-  for (let k = 0; k < nA; k++) excess[k] = 1;
+  // ---- warm start ----
+  // Every newcomer sends its unit along its best arc (the first one among
+  // equal costs); each sponsor forwards what its arc to t can take and keeps
+  // the rest as excess. With p(i) = −c(best arc of i) = w_best·α and every
+  // other price 0, each residual arc has reduced cost ≥ 0: newcomer arcs
+  // c(a) + p(i) − 0 = (w_best − w_a)·α ≥ 0 (arc to u: w_best·α ≥ 0), the
+  // reverse of the best arc 0, sponsor/u ↔ t arcs 0. So this pseudoflow is
+  // 0-optimal, hence ε-optimal for every ε, and refine may start at any ε
+  // (the final ε = 1 is what makes the result optimal). When capacity is loose
+  // nearly all units are already where they belong and only the sponsors with
+  // excess start any work.
   excess[T] = -nA;
+  for (let k = 0; k < nA; k++) {
+    const end = first[k + 1]! - 1; // the last arc of a newcomer is its arc to u
+    let bestA = first[k]!;
+    let bestC = cost[bestA]!;
+    for (let a = bestA + 1; a < end; a++) {
+      const c = cost[a]!;
+      if (c < bestC) {
+        bestC = c;
+        bestA = a;
+      }
+    }
+    const w = head[bestA]!;
+    const b = rev[bestA]!;
+    rcap[bestA] = 0;
+    rcap[b] = 1;
+    const idx = first[w]! + 1 + len[w]!;
+    lst[idx] = b;
+    pos[b] = idx;
+    len[w]!++;
+    price[k] = -bestC;
+  }
+  for (let v = nA; v < U; v++) {
+    const at = first[v]!;
+    const load = len[v]!;
+    const r = rcap[at]!;
+    const f = load < r ? load : r;
+    rcap[at] = r - f;
+    rcap[rev[at]!]! += f;
+    excess[v] = load - f;
+    excess[T]! += f;
+  }
 
-  // Zero flow with zero prices is ε-optimal for every ε (newcomer prices are
-  // set at the start of refine), so the first ε is a tuning choice only:
-  // C·α/8 skips the coarsest phase, which measured faster on all our shapes.
-  let eps = Math.max(1, Math.floor((maxW * alpha) / 8));
+  // The warm start is 0-optimal, so the ε schedule is a tuning choice only.
+  // First try ε = 1 (the final ε) straight away: when the warm start is
+  // nearly optimal this needs very few relabels. In tight pools it turns into
+  // long price wars, so it gets a budget of relabels; when that runs out, the
+  // current pseudoflow (still 1-optimal, hence ε-optimal for every ε ≥ 1) is
+  // kept and ordinary cost scaling takes over from ε ≈ C·α/64.
+  let eps = 1;
+  let budget = WARM_BUDGET * nA + 64;
+  let relabels = 0;
   let overflow = false;
-  do {
-    eps = Math.max(1, Math.floor(eps / EPS_FACTOR));
+  for (;;) {
+    let aborted = false;
     // ---- refine(eps) ----
     // Make the current flow ε-optimal for the new ε (any ε-optimal pseudoflow
     // is a valid start for refine), keeping as much of it as possible:
@@ -747,6 +844,11 @@ function solveCostScaling(
     }
     if (qt === N) qt = 0;
     while (qlen > 0) {
+      if (process.env.TRACE && eps === 1 && relabels % 20000 === 0 && relabels > 0) console.log('trace', relabels, -excess[T]!);
+      if (relabels > budget) {
+        aborted = true;
+        break;
+      }
       const v = queue[qh]!;
       qh = qh + 1 === N ? 0 : qh + 1;
       qlen--;
@@ -827,6 +929,7 @@ function solveCostScaling(
             break;
           }
           price[v] = np;
+          relabels++;
           if (dbl) {
             if (bestIdx === start) {
               rcap[start]!--;
@@ -895,6 +998,7 @@ function solveCostScaling(
           break;
         }
         price[v] = np;
+          relabels++;
         const w = head[bestA]!;
         const b = rev[bestA]!;
         rcap[bestA] = 0;
@@ -962,6 +1066,7 @@ function solveCostScaling(
           break;
         }
         price[v] = np;
+          relabels++;
         a = start;
       }
       excess[v] = ex;
@@ -969,7 +1074,15 @@ function solveCostScaling(
       if (overflow) break;
     }
     if (overflow) return false;
-  } while (eps > 1);
+    if (aborted) {
+      budget = Infinity;
+      inQ.fill(0);
+      eps = Math.max(1, Math.floor((maxW * alpha) / (EPS_FACTOR * EPS_FACTOR)));
+      continue;
+    }
+    if (eps === 1) break;
+    eps = Math.max(1, Math.floor(eps / EPS_FACTOR));
+  }
 
   // extract
   for (let k = 0; k < nA; k++) {

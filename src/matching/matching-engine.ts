@@ -1,11 +1,16 @@
 import type { Logger } from 'pino';
 import type { Connection } from 'mongoose';
 import { createChangeFeed, type ChangeEvent } from '../db/change-feed.ts';
-import { createProfilesRepository, type StoredSponsor } from '../profiles/profiles.repository.ts';
+import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../profiles/profiles.repository.ts';
 import { createProgramsRepository, type StoredProgram } from '../programs/programs.repository.ts';
 import { createCandidateIndex, type CandidateIndex } from './candidate-index.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
-import { DEFAULT_WEIGHTS, FACTORS, type MatchingContext, type MatchingWeights, type PairEvent, type ProgramRules, type SponsorProfile } from './types.ts';
+import { DEFAULT_WEIGHTS, FACTORS, type MatchingContext, type MatchingWeights, type NewcomerProfile, type PairEvent, type ProgramRules, type SponsorProfile } from './types.ts';
+
+export function toNewcomerProfile(doc: StoredNewcomer): NewcomerProfile {
+  const { _id, updatedAt: _u, ...rest } = doc;
+  return { userId: _id, ...rest };
+}
 
 export function toSponsorProfile(doc: StoredSponsor): SponsorProfile {
   const { _id, updatedAt: _u, ...rest } = doc;
@@ -20,6 +25,9 @@ export interface MatchingEngine {
   /** Re-reads one sponsor and updates the index here, then tells the other instances. */
   sponsorChanged(userId: string, by: string): Promise<void>;
   programsChanged(by: string): Promise<void>;
+  /** A newcomer's profile, from memory after the first read (the proposals hot path). */
+  newcomer(userId: string): Promise<NewcomerProfile | undefined>;
+  newcomerChanged(userId: string, by: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,10 +79,14 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     index.setUsedPlaces(userId, used.get(userId) ?? 0);
   };
 
+  // Newcomers are read by _id on first use and kept; a change drops the copy.
+  const newcomers = new Map<string, NewcomerProfile>();
+
   const apply = async (e: ChangeEvent) => {
     if (e.kind === 'sponsor') await reloadSponsor(e.id);
     else if (e.kind === 'programs') await reloadPrograms();
-    else await reloadPlaces(e.id);
+    else if (e.kind === 'places') await reloadPlaces(e.id);
+    else if (e.kind === 'newcomer') newcomers.delete(e.id);
   };
   const follower = feed.follow(from, (e) => apply(e), deps.feedIntervalMs ?? 1000);
 
@@ -103,6 +115,19 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     async sponsorChanged(userId, by) {
       await reloadSponsor(userId);
       await feed.publish({ kind: 'sponsor', id: userId }, by);
+    },
+    async newcomer(userId) {
+      const hit = newcomers.get(userId);
+      if (hit) return hit;
+      const doc = await profiles.getNewcomer(userId);
+      if (!doc) return undefined;
+      const profile = toNewcomerProfile(doc);
+      newcomers.set(userId, profile);
+      return profile;
+    },
+    async newcomerChanged(userId, by) {
+      newcomers.delete(userId);
+      await feed.publish({ kind: 'newcomer', id: userId }, by);
     },
     async programsChanged(by) {
       await reloadPrograms();

@@ -4,14 +4,14 @@ import { Schema, type Model } from 'mongoose';
 import type { Actor } from '../auth/actor.ts';
 import { isCoordinatorOf } from '../auth/actor.ts';
 import { AppError, notFound } from '../errors.ts';
-import type { ProfilesRepository, StoredNewcomer } from '../profiles/profiles.repository.ts';
+import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
 import { assign, type AssignMode } from './assign.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
-import type { MatchingEngine } from './matching-engine.ts';
+import { toNewcomerProfile, type MatchingEngine } from './matching-engine.ts';
 import { explain, rank } from './rank.ts';
 import { newcomerSafeReasons, ruleText } from './reasons.ts';
 import { recoveryDays } from './recovery.ts';
-import { RULES, type NewcomerProfile, type Reason, type RuleName } from './types.ts';
+import { RULES, type Reason, type RuleName } from './types.ts';
 
 export interface MatchingDeps {
   engine: MatchingEngine;
@@ -21,10 +21,7 @@ export interface MatchingDeps {
   clock: () => Date;
 }
 
-export function toNewcomerProfile(doc: StoredNewcomer): NewcomerProfile {
-  const { _id, updatedAt: _u, ...rest } = doc;
-  return { userId: _id, ...rest };
-}
+export { toNewcomerProfile } from './matching-engine.ts';
 
 /**
  * Who may see a newcomer's proposals: the newcomer, or a coordinator of their
@@ -32,11 +29,11 @@ export function toNewcomerProfile(doc: StoredNewcomer): NewcomerProfile {
  * revealed); a coordinator of another program gets 403.
  */
 async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
-  const doc = await deps.profiles.getNewcomer(userId);
+  const newcomer = await deps.engine.newcomer(userId);
   const isSelf = actor.id === userId;
-  if (!doc) throw notFound('newcomer-profile');
-  if (isSelf) return { doc, asCoordinator: false };
-  if (isCoordinatorOf(actor, doc.program)) return { doc, asCoordinator: true };
+  if (!newcomer) throw notFound('newcomer-profile');
+  if (isSelf) return { newcomer, asCoordinator: false };
+  if (isCoordinatorOf(actor, newcomer.program)) return { newcomer, asCoordinator: true };
   if (actor.coordinatorOf.length) throw new AppError('forbidden', 'not-coordinator-of-program', "Only coordinators of this newcomer's program can see their proposals.");
   throw notFound('newcomer-profile');
 }
@@ -51,8 +48,7 @@ function excludedSummary(excluded: Record<RuleName, number>) {
 }
 
 export async function getProposals(deps: MatchingDeps, actor: Actor, userId: string, opts: { limit: number; sponsor?: string }) {
-  const { doc, asCoordinator } = await newcomerFor(deps, actor, userId);
-  const newcomer = toNewcomerProfile(doc);
+  const { newcomer, asCoordinator } = await newcomerFor(deps, actor, userId);
   const now = deps.clock();
   const ctx = deps.engine.context(now, await deps.history.pairHistory(userId), userId);
   const programs = deps.engine.programs();

@@ -73,6 +73,7 @@ export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, input
     updatedAt: deps.clock(),
   } as StoredNewcomer;
   await deps.profiles.putNewcomer(doc);
+  await deps.engine.newcomerChanged(actor.id, actor.id);
   return view(doc);
 }
 

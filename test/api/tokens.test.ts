@@ -133,3 +133,40 @@ describe('access tokens and roles', () => {
     expect(me.body.roles.coordinatorOf).to.deep.equal(['smart']);
   });
 });
+
+describe('access cache across API instances', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('access-cache');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when a token is revoked and a role changed on one instance, then another instance refuses them within seconds', async () => {
+    const { startAccessCache } = await import('../../src/auth/access-cache.ts');
+    const { createUsersRepository } = await import('../../src/auth/users.repository.ts');
+    const { verifyAccessToken } = await import('../../src/auth/tokens.ts');
+    const second = await startAccessCache({ conn: t.db.conn, users: createUsersRepository(t.db.conn), clock: t.clock, intervalMs: 100 });
+    try {
+      const m = await registerMember(t);
+      const c = await makeCoordinator(t, ['aa']);
+      const jti = verifyAccessToken(t.tokens, m.token, Math.floor(t.clock().getTime() / 1000))!.jti;
+      expect(second.isRevoked(jti, t.clock())).to.equal(false);
+      expect((await second.user(c.id))?.roles.coordinatorOf).to.deep.equal(['aa']);
+
+      const admin = await makeAdmin(t);
+      expect((await t.request.post('/api/v1/auth/logout').set(bearer(m))).status).to.equal(204);
+      expect((await t.request.put(`/api/v1/admin/users/${c.id}/roles`).set(bearer(admin)).send({ coordinatorOf: [] })).status).to.equal(200);
+
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && !(second.isRevoked(jti, t.clock()) && (await second.user(c.id))?.roles.coordinatorOf.length === 0)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(second.isRevoked(jti, t.clock())).to.equal(true);
+      expect((await second.user(c.id))?.roles.coordinatorOf).to.deep.equal([]);
+    } finally {
+      await second.stop();
+    }
+  });
+});

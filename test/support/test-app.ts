@@ -7,6 +7,8 @@ import type { TokenConfig } from '../../src/auth/tokens.ts';
 import { testClock, type TestClock } from './clock.ts';
 import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';
 import { startMatchingEngine, type MatchingEngine } from '../../src/matching/matching-engine.ts';
+import { startAccessCache } from '../../src/auth/access-cache.ts';
+import { createUsersRepository } from '../../src/auth/users.repository.ts';
 import { openTestDatabase, type TestDatabase } from './db.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop-XYZ';
@@ -43,7 +45,8 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const history = createEmptyMatchHistory();
   const engine = await startMatchingEngine({ conn: db.conn, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, feedIntervalMs: 200 });
-  const app = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history });
+  const access = await startAccessCache({ conn: db.conn, users: createUsersRepository(db.conn, clock), clock, intervalMs: 200 });
+  const app = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history, access });
   return {
     ...app,
     db,
@@ -54,6 +57,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     engine,
     close: async () => {
       await engine.stop();
+      await access.stop();
       await db.drop();
     },
   };
