@@ -588,7 +588,6 @@ export function maxCardinality(n: number, m: number, cap: ArrayLike<number>, rs:
 
 /** Scale factor for ε between refinements. */
 const EPS_FACTOR = 8;
-const WARM_BUDGET = Number(process.env.WB ?? 16);
 
 /**
  * Returns false when the weights do not fit the exact-arithmetic budget
@@ -752,82 +751,91 @@ function solveCostScaling(
     excess[T]! += f;
   }
 
-  // The warm start is 0-optimal, so the ε schedule is a tuning choice only.
-  // First try ε = 1 (the final ε) straight away: when the warm start is
-  // nearly optimal this needs very few relabels. In tight pools it turns into
-  // long price wars, so it gets a budget of relabels; when that runs out, the
-  // current pseudoflow (still 1-optimal, hence ε-optimal for every ε ≥ 1) is
-  // kept and ordinary cost scaling takes over from ε ≈ C·α/64.
+  // The warm start is 0-optimal, so the ε schedule is a tuning choice only
+  // (correctness needs just that the last refine runs at ε = 1). First try
+  // ε = 1 straight away: when the warm start is nearly optimal (loose
+  // capacity) that takes few relabels. In tight pools the last units turn into
+  // long price wars, so progress is watched: after each window of nA + 64
+  // relabels the remaining excess (−excess(t): in this first refine no node
+  // but t has a deficit) must have dropped by ≥ 1/4 since the previous check
+  // (the first window, which includes the start-up, is not judged). This
+  // bounds the attempt at O(nA · log(excess)) relabels. If it stalls, the flow
+  // is reset to zero (with zero prices, also 0-optimal) and ordinary cost
+  // scaling runs from ε = C·α/64.
   let eps = 1;
-  let budget = WARM_BUDGET * nA + 64;
+  let warmPhase = true;
+  let nextCheck = nA + 64;
+  let lastRem = -1;
   let relabels = 0;
   let overflow = false;
   for (;;) {
     let aborted = false;
     // ---- refine(eps) ----
-    // Make the current flow ε-optimal for the new ε (any ε-optimal pseudoflow
-    // is a valid start for refine), keeping as much of it as possible:
-    // (1) Sponsor (or u) v: its arc to t must satisfy p(v) ≥ p(t) − ε when it
-    //     has residual capacity and p(v) ≤ p(t) + ε when it carries flow; clamp
-    //     p(v) into that range (a range that is never empty).
-    const pT = price[T]!;
-    for (let v = nA; v <= U; v++) {
-      const a = first[v]!;
-      let pv = price[v]!;
-      if (rcap[a]! > 0 && pv < pT - eps) pv = pT - eps;
-      if (rcap[rev[a]!]! > 0 && pv > pT + eps) pv = pT + eps;
-      price[v] = pv;
-    }
-    // (2) Newcomer i keeps its assigned arc a0 if some price p(i) satisfies
-    //     both p(i) ≥ M − ε (M = best value p(w) − c(a) over its residual arcs)
-    //     and p(i) ≤ value(a0) + ε (the reverse arc of a0); otherwise the unit
-    //     goes back to i and p(i) = max value − ε.
-    for (let v = 0; v < nA; v++) {
-      const end = first[v + 1]!;
-      let M = -Infinity;
-      let a0 = -1;
-      let v0 = 0;
-      for (let a = first[v]!; a < end; a++) {
-        const val = price[head[a]!]! - cost[a]!;
-        if (rcap[a]! > 0) {
-          if (val > M) M = val;
-        } else {
-          a0 = a;
-          v0 = val;
-        }
-      }
-      const lo = M - eps;
-      if (a0 < 0) {
-        if (price[v]! < lo) price[v] = lo;
-      } else if (lo <= v0 + eps) {
+    if (!warmPhase) {
+      // Make the current flow ε-optimal for the new ε (any ε-optimal pseudoflow
+      // is a valid start for refine), keeping as much of it as possible:
+      // (1) Sponsor (or u) v: its arc to t must satisfy p(v) ≥ p(t) − ε when it
+      //     has residual capacity and p(v) ≤ p(t) + ε when it carries flow; clamp
+      //     p(v) into that range (a range that is never empty).
+      const pT = price[T]!;
+      for (let v = nA; v <= U; v++) {
+        const a = first[v]!;
         let pv = price[v]!;
-        if (pv < lo) pv = lo;
-        if (pv > v0 + eps) pv = v0 + eps;
+        if (rcap[a]! > 0 && pv < pT - eps) pv = pT - eps;
+        if (rcap[rev[a]!]! > 0 && pv > pT + eps) pv = pT + eps;
         price[v] = pv;
-      } else {
-        const w = head[a0]!;
-        const b = rev[a0]!;
-        rcap[a0] = 1;
-        rcap[b] = 0;
-        const idx = pos[b]!;
-        const lastIdx = first[w]! + len[w]!;
-        const lb = lst[lastIdx]!;
-        lst[idx] = lb;
-        pos[lb] = idx;
-        len[w]!--;
-        excess[v] = 1;
-        price[v] = (M > v0 ? M : v0) - eps;
-        // The freed unit of w: if w's arc to t may carry less flow
-        // (p(w) ≥ p(t) − ε), take the unit off that arc too (t gets the
-        // deficit, and t never has to push flow back); otherwise w keeps a
-        // deficit (a free place that is in demand).
-        const at = first[w]!;
-        if (price[w]! >= pT - eps) {
-          rcap[at]!++;
-          rcap[rev[at]!]!--;
-          excess[T]!--;
+      }
+      // (2) Newcomer i keeps its assigned arc a0 if some price p(i) satisfies
+      //     both p(i) ≥ M − ε (M = best value p(w) − c(a) over its residual arcs)
+      //     and p(i) ≤ value(a0) + ε (the reverse arc of a0); otherwise the unit
+      //     goes back to i and p(i) = max value − ε.
+      for (let v = 0; v < nA; v++) {
+        const end = first[v + 1]!;
+        let M = -Infinity;
+        let a0 = -1;
+        let v0 = 0;
+        for (let a = first[v]!; a < end; a++) {
+          const val = price[head[a]!]! - cost[a]!;
+          if (rcap[a]! > 0) {
+            if (val > M) M = val;
+          } else {
+            a0 = a;
+            v0 = val;
+          }
+        }
+        const lo = M - eps;
+        if (a0 < 0) {
+          if (price[v]! < lo) price[v] = lo;
+        } else if (lo <= v0 + eps) {
+          let pv = price[v]!;
+          if (pv < lo) pv = lo;
+          if (pv > v0 + eps) pv = v0 + eps;
+          price[v] = pv;
         } else {
-          excess[w]!--;
+          const w = head[a0]!;
+          const b = rev[a0]!;
+          rcap[a0] = 1;
+          rcap[b] = 0;
+          const idx = pos[b]!;
+          const lastIdx = first[w]! + len[w]!;
+          const lb = lst[lastIdx]!;
+          lst[idx] = lb;
+          pos[lb] = idx;
+          len[w]!--;
+          excess[v] = 1;
+          price[v] = (M > v0 ? M : v0) - eps;
+          // The freed unit of w: if w's arc to t may carry less flow
+          // (p(w) ≥ p(t) − ε), take the unit off that arc too (t gets the
+          // deficit, and t never has to push flow back); otherwise w keeps a
+          // deficit (a free place that is in demand).
+          const at = first[w]!;
+          if (price[w]! >= pT - eps) {
+            rcap[at]!++;
+            rcap[rev[at]!]!--;
+            excess[T]!--;
+          } else {
+            excess[w]!--;
+          }
         }
       }
     }
@@ -844,10 +852,14 @@ function solveCostScaling(
     }
     if (qt === N) qt = 0;
     while (qlen > 0) {
-      if (process.env.TRACE && eps === 1 && relabels % 20000 === 0 && relabels > 0) console.log('trace', relabels, -excess[T]!);
-      if (relabels > budget) {
-        aborted = true;
-        break;
+      if (relabels >= nextCheck) {
+        const rem = -excess[T]!;
+        if (lastRem >= 0 && rem * 4 > lastRem * 3) {
+          aborted = true;
+          break;
+        }
+        lastRem = rem;
+        nextCheck = relabels + nA + 64;
       }
       const v = queue[qh]!;
       qh = qh + 1 === N ? 0 : qh + 1;
@@ -998,7 +1010,7 @@ function solveCostScaling(
           break;
         }
         price[v] = np;
-          relabels++;
+        relabels++;
         const w = head[bestA]!;
         const b = rev[bestA]!;
         rcap[bestA] = 0;
@@ -1066,7 +1078,7 @@ function solveCostScaling(
           break;
         }
         price[v] = np;
-          relabels++;
+        relabels++;
         a = start;
       }
       excess[v] = ex;
@@ -1074,8 +1086,27 @@ function solveCostScaling(
       if (overflow) break;
     }
     if (overflow) return false;
+    warmPhase = false;
     if (aborted) {
-      budget = Infinity;
+      nextCheck = Infinity;
+      // back to the zero flow with zero prices
+      for (let v = nA; v <= U; v++) {
+        const s0 = first[v]!;
+        const lend = s0 + len[v]!;
+        for (let idx = s0 + 1; idx <= lend; idx++) {
+          const b = lst[idx]!;
+          rcap[b] = 0;
+          rcap[rev[b]!] = 1;
+        }
+        len[v] = 0;
+        const rb = rev[s0]!;
+        rcap[s0]! += rcap[rb]!;
+        rcap[rb] = 0;
+      }
+      excess.fill(0);
+      for (let k = 0; k < nA; k++) excess[k] = 1;
+      excess[T] = -nA;
+      price.fill(0);
       inQ.fill(0);
       eps = Math.max(1, Math.floor((maxW * alpha) / (EPS_FACTOR * EPS_FACTOR)));
       continue;
