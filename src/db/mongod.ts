@@ -1,12 +1,22 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LocalDatabase, Progress } from './local-database.types.ts';
 
 function mongodOnPath(): string | undefined {
   const r = spawnSync('sh', ['-c', 'command -v mongod'], { encoding: 'utf8' });
   const path = r.stdout.trim();
   return r.status === 0 && path ? path : undefined;
+}
+
+// A refused download is remembered for a day, so that restarts on a machine
+// without internet do not spend seconds on it each time.
+const refusedMarker = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), '.cache', 'mongod-download-refused');
+const DAY_MS = 86_400_000;
+
+function downloadRecentlyRefused(): boolean {
+  return existsSync(refusedMarker) && Date.now() - statSync(refusedMarker).mtimeMs < DAY_MS;
 }
 
 /**
@@ -17,6 +27,10 @@ function mongodOnPath(): string | undefined {
  */
 export async function startMongod(dataDir: string, progress: Progress): Promise<LocalDatabase | undefined> {
   const systemBinary = process.env.MONGOMS_SYSTEM_BINARY || mongodOnPath();
+  if (!systemBinary && downloadRecentlyRefused()) {
+    progress(`mongod: its download was refused within the last day (delete ${refusedMarker} to retry); using FerretDB`);
+    return undefined;
+  }
   const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
   mkdirSync(join(dataDir, 'mongod'), { recursive: true });
   try {
@@ -39,6 +53,10 @@ export async function startMongod(dataDir: string, progress: Progress): Promise<
     };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    if (!systemBinary) {
+      mkdirSync(dirname(refusedMarker), { recursive: true });
+      writeFileSync(refusedMarker, `${new Date().toISOString()} ${reason}\n`);
+    }
     progress(`mongod is not available here (${reason}); falling back to FerretDB`);
     return undefined;
   }
