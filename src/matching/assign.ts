@@ -646,25 +646,33 @@ function solveCostScaling(
   first[U + 1] = nA + 1;
   first[T + 1] = mA + 1;
   for (let v = 0; v < N; v++) first[v + 1]! += first[v]!;
-  const head = new Int32Array(A);
-  const rev = new Int32Array(A);
-  const rcap = new Int32Array(A);
-  const cost = new Float64Array(A);
-  const fill = first.slice(0, N);
-  // sponsor blocks start with the arc to t
-  for (let q = 0; q < mA; q++) {
-    const v = nA + q;
-    const a = fill[v]!++;
-    const b = fill[T]!++;
-    head[a] = T;
-    rev[a] = b;
-    rcap[a] = Math.min(caps[nodeSponsor[q]!]!, sDeg[nodeSponsor[q]!]!);
-    head[b] = v;
-    rev[b] = a;
-  }
+  // Arc ids: [0, A) are the node blocks above; the reverse arcs of the
+  // newcomer arcs (first[0] ≤ a < F) do not live in the sponsor/u blocks but
+  // at R + a (R = A), so the build writes sequentially instead of scattering
+  // over the sponsor blocks. Sponsor and u blocks hold their arc to t at
+  // first[v]; the rest of a block is only the room for its list (lst below),
+  // never scanned as arcs.
+  const F = first[nA]!;
+  const R = A;
+  const AT = A + F;
+  const head = new Int32Array(AT);
+  const rev = new Int32Array(AT);
+  const rcap = new Int32Array(AT);
+  const cost = new Float64Array(AT);
+  // arcs to t (sponsor blocks and u) and their reverses in t's block
   {
-    const a = fill[U]!++;
-    const b = fill[T]!++;
+    let b = first[T]!;
+    for (let q = 0; q < mA; q++) {
+      const v = nA + q;
+      const a = first[v]!;
+      head[a] = T;
+      rev[a] = b;
+      rcap[a] = Math.min(caps[nodeSponsor[q]!]!, sDeg[nodeSponsor[q]!]!);
+      head[b] = v;
+      rev[b] = a;
+      b++;
+    }
+    const a = first[U]!;
     head[a] = T;
     rev[a] = b;
     rcap[a] = uCap;
@@ -673,20 +681,21 @@ function solveCostScaling(
   }
   for (let k = 0; k < nA; k++) {
     const i = nodeNewcomer[k]!;
-    for (let e = rs[i]!; e < rs[i + 1]!; e++) {
+    let a = first[k]!;
+    const e1 = rs[i + 1]!;
+    for (let e = rs[i]!; e < e1; e++, a++) {
       const w = sNode[cs[e]!]!;
-      const a = fill[k]!++;
-      const b = fill[w]!++;
+      const b = R + a;
+      const c = W[e]! * alpha;
       head[a] = w;
       rev[a] = b;
       rcap[a] = 1;
-      cost[a] = -W[e]! * alpha;
+      cost[a] = -c;
       head[b] = k;
       rev[b] = a;
-      cost[b] = W[e]! * alpha;
+      cost[b] = c;
     }
-    const a = fill[k]!++;
-    const b = fill[U]!++;
+    const b = R + a;
     head[a] = U;
     rev[a] = b;
     rcap[a] = 1;
@@ -705,7 +714,7 @@ function solveCostScaling(
   // costs O(load) rather than O(degree). The list of v lives in
   // lst[first[v]+1 .. first[v]+len[v]]; the arc first[v] is v's arc to t.
   const lst = new Int32Array(A);
-  const pos = new Int32Array(A);
+  const pos = new Int32Array(AT);
   const len = new Int32Array(N);
   // ---- warm start ----
   // Every newcomer sends its unit along its best arc (the first one among

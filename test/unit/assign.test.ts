@@ -181,6 +181,120 @@ describe('assign (exact sponsor–newcomer assignment)', () => {
     });
   });
 
+  describe('fast paths (every best pair fits; warm start from the best pairs)', () => {
+    /** Deterministic pool generator (LCG), integer scores 1–1000. */
+    function lcgPool(n: number, m: number, deg: number, capOf: (j: number, next: () => number) => number, seed: number): AssignProblem {
+      let s = seed >>> 0;
+      const next = (): number => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return s / 4294967296;
+      };
+      const capacities = Array.from({ length: m }, (_, j) => capOf(j, next));
+      const edges: Array<[number, number, number]> = [];
+      for (let i = 0; i < n; i++) {
+        const seen = new Set<number>();
+        while (seen.size < Math.min(deg, m)) {
+          const j = Math.floor(next() * m);
+          if (seen.has(j)) continue;
+          seen.add(j);
+          edges.push([i, j, 1 + Math.floor(next() * 1000)]);
+        }
+      }
+      return { newcomers: n, capacities, edges };
+    }
+    /** Each newcomer's best pair (lowest sponsor among equal best scores). */
+    function bestPairs(p: AssignProblem): Map<number, [number, number]> {
+      const best = new Map<number, [number, number]>();
+      for (const [i, j, w] of p.edges) {
+        const b = best.get(i);
+        if (!b || w > b[1] || (w === b[1] && j < b[0])) best.set(i, [j, w]);
+      }
+      return best;
+    }
+
+    it('when every newcomer’s best pair fits the capacities, then both modes return exactly those pairs', () => {
+      // newcomer 0's best is sponsor 0, newcomer 1's is sponsor 1, newcomer 2
+      // ties between sponsors 1 and 2 (the lower one, 1, is taken); all fit.
+      const p: AssignProblem = {
+        newcomers: 3,
+        capacities: [1, 2, 2],
+        edges: [[0, 0, 100], [0, 1, 99], [1, 1, 100], [1, 2, 5], [2, 2, 100], [2, 1, 100]],
+      };
+      for (const mode of ['score', 'participation'] as const) {
+        const r = assign(p, mode);
+        expect(r.pairs).to.deep.equal([[0, 0], [1, 1], [2, 1]]);
+        expect(r.objective).to.equal(300);
+        expect(r.matched).to.equal(3);
+      }
+    });
+
+    it('when a newcomer whose best sponsor is not over-subscribed must still move, then the solver moves it (the shortcut does not apply)', () => {
+      // h (0): best X (10), also Y (9). c (1): best S (20), also X (8).
+      // d (2): only S (100). Capacities X = Y = S = 1. Keeping h on its best X
+      // leaves c unmatched (10 + 100 = 110); the optimum moves h to Y so that
+      // c takes X: 9 + 8 + 100 = 117.
+      const p: AssignProblem = {
+        newcomers: 3,
+        capacities: [1, 1, 1], // X = 0, Y = 1, S = 2
+        edges: [[0, 0, 10], [0, 1, 9], [1, 2, 20], [1, 0, 8], [2, 2, 100]],
+      };
+      for (const mode of ['score', 'participation'] as const) {
+        const r = assign(p, mode);
+        expect(r.objective).to.equal(117);
+        expect(r.pairs).to.deep.equal([[0, 1], [1, 0], [2, 2]]);
+        expect(assign(p, mode, { algorithm: 'exact-bigint' }).objective).to.equal(117);
+      }
+    });
+
+    it('when the best pairs fit, then the result equals the exact reference on a larger loose pool', () => {
+      // 200 newcomers, 2,000 sponsors with capacity 3: the best pairs fit
+      const p = lcgPool(200, 2000, 10, () => 3, 11);
+      const best = bestPairs(p);
+      const load = new Map<number, number>();
+      for (const [j] of best.values()) load.set(j, (load.get(j) ?? 0) + 1);
+      expect(Math.max(...load.values())).to.be.at.most(3); // the premise of this test
+      for (const mode of ['score', 'participation'] as const) {
+        const r = assign(p, mode);
+        expect(r.pairs).to.deep.equal([...best.entries()].sort((a, b) => a[0] - b[0]).map(([i, [j]]) => [i, j]));
+        expect(r.objective).to.equal(assign(p, mode, { algorithm: 'exact-bigint' }).objective);
+      }
+    });
+
+    it('when capacity is loose but some best sponsors are over-subscribed, then the warm-started solver matches the exact reference', () => {
+      // 300 newcomers, 600 sponsors with capacity 1: many best sponsors collide
+      const p = lcgPool(300, 600, 12, () => 1, 12);
+      const load = new Map<number, number>();
+      for (const [j] of bestPairs(p).values()) load.set(j, (load.get(j) ?? 0) + 1);
+      expect(Math.max(...load.values())).to.be.greaterThan(1); // the fast path must not apply
+      for (const mode of ['score', 'participation'] as const) {
+        const a = assign(p, mode, { algorithm: 'cost-scaling' });
+        const b = assign(p, mode, { algorithm: 'exact-bigint' });
+        expect(a.objective).to.equal(b.objective);
+        expect(a.matched).to.equal(b.matched);
+      }
+    });
+
+    for (const [name, n, m, deg, seed] of [
+      ['places exactly meet demand', 300, 100, 10, 21],
+      ['places fall short of demand', 400, 100, 12, 22],
+      ['every sponsor has one place and there are as many sponsors as newcomers', 250, 250, 8, 23],
+    ] as const) {
+      it(`when ${name} (the first refine at ε = 1 stalls and cost scaling restarts), then the result matches the exact reference`, function () {
+        this.timeout(20000);
+        const tight = name.startsWith('places exactly');
+        const p = lcgPool(n, m, deg, (j, next) => (m === n ? 1 : tight ? 3 : 1 + Math.floor(next() * 5)), seed);
+        for (const mode of ['score', 'participation'] as const) {
+          const a = assign(p, mode, { algorithm: 'cost-scaling' });
+          const b = assign(p, mode, { algorithm: 'exact-bigint' });
+          expect(a.objective).to.equal(b.objective);
+          expect(a.matched).to.equal(b.matched);
+          const load = new Array<number>(m).fill(0);
+          for (const [, j] of a.pairs) expect(++load[j]!).to.be.at.most(p.capacities[j]!);
+        }
+      });
+    }
+  });
+
   describe('input validation', () => {
     const bad: Array<[string, () => unknown, typeof RangeError | typeof TypeError, RegExp]> = [
       ['a newcomer index is out of range', () => assign({ newcomers: 1, capacities: [1], edges: [[0, 0, 1], [1, 0, 1]] }), RangeError, /edge 1: newcomer index 1 out of range/],
