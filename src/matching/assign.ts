@@ -129,6 +129,17 @@ export function assign(problem: AssignProblem, mode: AssignMode = 'participation
   return { objective: res.objective, matched: res.matched, pairs };
 }
 
+/** Throws the error for edge k if it is invalid (the detailed checks, in order). */
+function checkEdge(k: number, a: unknown, b: unknown, w: unknown, n: number, m: number): void {
+  if (typeof a !== 'number' || !Number.isInteger(a)) throw new TypeError(`edge ${k}: newcomer index must be an integer (got ${String(a)})`);
+  if (typeof b !== 'number' || !Number.isInteger(b)) throw new TypeError(`edge ${k}: sponsor index must be an integer (got ${String(b)})`);
+  if (a < 0 || a >= n) throw new RangeError(`edge ${k}: newcomer index ${a} out of range [0, ${n})`);
+  if (b < 0 || b >= m) throw new RangeError(`edge ${k}: sponsor index ${b} out of range [0, ${m})`);
+  if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+    throw new RangeError(`edge ${k}: score must be a finite non-negative number (got ${String(w)})`);
+  }
+}
+
 const MAX_DECIMALS = 12;
 /** Prices must stay below this magnitude; 2^52 leaves one bit of headroom. */
 const PRICE_LIMIT = 2 ** 52;
@@ -163,33 +174,37 @@ export function assignColumns(problem: AssignColumnsProblem, mode: AssignMode = 
   if (ES.length !== E || EW.length !== E) {
     throw new RangeError('edgeNewcomer, edgeSponsor and edgeScore must have the same length');
   }
+  // One pass validates every edge, copies the indices into Int32Arrays (so the
+  // passes below are monomorphic whatever array type the caller used) and
+  // counts the rows of both counting sorts. The quick test implies every
+  // detailed check below it, so the first failing edge gets the same message.
+  const ENi = new Int32Array(E);
+  const ESi = new Int32Array(E);
+  const cntS = new Int32Array(m + 1);
+  const cntN = new Int32Array(n + 1);
   for (let k = 0; k < E; k++) {
     const a = EN[k]!;
     const b = ES[k]!;
     const w = EW[k]!;
-    if (typeof a !== 'number' || !Number.isInteger(a)) throw new TypeError(`edge ${k}: newcomer index must be an integer (got ${String(a)})`);
-    if (typeof b !== 'number' || !Number.isInteger(b)) throw new TypeError(`edge ${k}: sponsor index must be an integer (got ${String(b)})`);
-    if (a < 0 || a >= n) throw new RangeError(`edge ${k}: newcomer index ${a} out of range [0, ${n})`);
-    if (b < 0 || b >= m) throw new RangeError(`edge ${k}: sponsor index ${b} out of range [0, ${m})`);
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
-      throw new RangeError(`edge ${k}: score must be a finite non-negative number (got ${String(w)})`);
+    if (!((a | 0) === a && a >= 0 && a < n && (b | 0) === b && b >= 0 && b < m && typeof w === 'number' && w >= 0 && w <= Number.MAX_VALUE)) {
+      checkEdge(k, a, b, w, n, m);
     }
+    ENi[k] = a;
+    ESi[k] = b;
+    cntS[b + 1]!++;
+    cntN[a + 1]!++;
   }
 
   // ---- canonical CSR by newcomer, sorted by sponsor, duplicates merged (max score) ----
   // Two stable counting sorts: by sponsor, then by newcomer.
-  const cntS = new Int32Array(m + 1);
-  for (let k = 0; k < E; k++) cntS[ES[k]! + 1]!++;
   for (let j = 0; j < m; j++) cntS[j + 1]! += cntS[j]!;
   const bySponsor = new Int32Array(E);
-  for (let k = 0; k < E; k++) bySponsor[cntS[ES[k]!]!++] = k;
-  const cntN = new Int32Array(n + 1);
-  for (let k = 0; k < E; k++) cntN[EN[k]! + 1]!++;
+  for (let k = 0; k < E; k++) bySponsor[cntS[ESi[k]!]!++] = k;
   for (let i = 0; i < n; i++) cntN[i + 1]! += cntN[i]!;
   const order = new Int32Array(E);
   for (let q = 0; q < E; q++) {
     const k = bySponsor[q]!;
-    order[cntN[EN[k]!]!++] = k;
+    order[cntN[ENi[k]!]!++] = k;
   }
   // order is now sorted by (newcomer, sponsor). Merge duplicates, drop capacity-0 sponsors.
   const rowStart = new Int32Array(n + 1);
@@ -204,7 +219,7 @@ export function assignColumns(problem: AssignColumnsProblem, mode: AssignMode = 
       let lastJ = -1;
       for (; q < end; q++) {
         const k = order[q]!;
-        const j = ES[k]!;
+        const j = ESi[k]!;
         const w = EW[k]!;
         if (caps[j]! <= 0) continue;
         if (j === lastJ) {
