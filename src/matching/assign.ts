@@ -33,6 +33,17 @@
  *    integer costs is (1/(N+1))-optimal for the original integer costs, so every
  *    residual cycle (≤ N arcs) has cost > −1, hence ≥ 0: the flow is optimal.
  *    All arithmetic is on integers below 2^53, so it is exact in doubles.
+ *    Warm start: every newcomer first sends its unit along its best pair with
+ *    price w_best·α (all other prices 0); that pseudoflow is 0-optimal, so the
+ *    first refine can run at ε = 1 directly. With loose capacity this touches
+ *    only the over-subscribed sponsors; if it stops making progress (tight
+ *    pools: price wars over the last places) the flow is reset and ordinary
+ *    cost scaling from ε = C·α/64 takes over. Either way the last refine is at
+ *    ε = 1, so the result is optimal.
+ *    Fast path before all that (both modes): if every newcomer's best pair
+ *    fits within the capacities, that assignment is returned as is — each
+ *    newcomer gets its individual maximum and everyone with a pair is matched,
+ *    so it is optimal for both objectives (see bestEdgesFit).
  * 4. If the integer weights do not fit the budget of step 1 (e.g. arbitrary
  *    floats with 50 significant bits on a large pool) the solver falls back to
  *    successive shortest paths (Dijkstra with Johnson potentials) in BigInt
