@@ -471,6 +471,9 @@ async function main(): Promise<number> {
     if (err instanceof ConfigError) return fail(`invalid configuration: ${err.problems.join('; ')}`);
     throw err;
   }
+  // Demo accounts share a password written in this file and include
+  // coordinators of every program: never in a real deployment.
+  if (config.env === 'production') return fail('refusing to seed demo accounts with NODE_ENV=production');
   let db: OpenDatabase;
   try {
     db = await openDatabase(config, (m) => process.stderr.write(`seed:demo: ${m}\n`));
@@ -480,7 +483,7 @@ async function main(): Promise<number> {
   }
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   try {
-    await run(db, config.env === 'production', `http://${host}:${config.port}`);
+    await run(db, false, `http://${host}:${config.port}`);
     return 0;
   } catch (err) {
     return fail(`failed: ${firstLine(err)}`);

@@ -20,6 +20,6 @@ export function docsRouter(specUrl: string): Router {
   router.get('/docs/init.js', (_req, res) => {
     res.type('application/javascript').send(`window.ui = SwaggerUIBundle({ url: ${JSON.stringify(specUrl)}, dom_id: '#swagger-ui' });`);
   });
-  router.use('/docs/assets', express.static(assets, { index: false, fallthrough: false }));
+  router.use('/docs/assets', express.static(assets, { index: false }));
   return router;
 }

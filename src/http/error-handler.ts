@@ -44,8 +44,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, { status: 413, slug: 'payload-too-large', detail: 'The request body is larger than allowed.', instance });
       return;
     }
-    if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && bp.type) {
-      sendProblem(res, { status: 400, slug: 'bad-request', detail: 'The request body could not be read.', instance });
+    // Other client errors raised by Express itself or its middleware: an
+    // undecodable path parameter (400), a static asset that is not there (404).
+    const status = bp?.status ?? (err as { statusCode?: number })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      if (status === 404) sendProblem(res, { status: 404, slug: 'not-found', detail: 'No such resource.', instance });
+      else sendProblem(res, { status: 400, slug: 'bad-request', detail: 'The request could not be read.', instance });
       return;
     }
     const name = (err as { name?: string })?.name;
@@ -66,7 +70,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, { status: 503, slug: 'database-unavailable', detail: 'The service is temporarily unavailable.', instance });
       return;
     }
-    logger.error({ reqId: req.id, err }, 'unexpected error');
+    // Only the error's name, code and stack: driver and validation errors carry
+    // the offending values (emails, profile fields) in other properties.
+    const e = err as { name?: string; code?: unknown; stack?: string };
+    logger.error({ reqId: req.id, errName: e?.name, errCode: e?.code, stack: e?.stack }, 'unexpected error');
     sendProblem(res, { status: 500, slug: 'internal', detail: 'Something went wrong on our side. The request id identifies it.', instance });
   };
 }

@@ -10,7 +10,7 @@ import type { MatchHistorySource } from './match-history.source.ts';
 import { toNewcomerProfile, type MatchingEngine } from './matching-engine.ts';
 import { explain, rank } from './rank.ts';
 import { newcomerSafeReasons, ruleText } from './reasons.ts';
-import { recoveryDays } from './recovery.ts';
+import { recoveryDays, wholeYears } from './recovery.ts';
 import { RULES, type Reason, type RuleName } from './types.ts';
 
 export interface MatchingDeps {
@@ -38,7 +38,6 @@ async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
   throw notFound('newcomer-profile');
 }
 
-const wholeYears = (days: number) => Math.floor(days / 365.25);
 
 /** A coordinator's reason: the factor, its points and the plain words (not the newcomer's wording). */
 const coordinatorReasons = (reasons: readonly Reason[]) => reasons.map(({ factor, contribution, text }) => ({ factor, contribution, text }));
@@ -204,7 +203,9 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
 export async function getRun(deps: MatchingDeps, actor: Actor, id: string) {
   const run = await deps.runs.get(id);
   if (!run) throw notFound('matching-run');
-  if (!actor.isAdmin && !run.programs.some((p) => actor.coordinatorOf.includes(p))) {
+  // A run holds reasons about every newcomer in it: only someone who
+  // coordinates every program of the run (or an admin) may read it.
+  if (!actor.isAdmin && !run.programs.every((p) => actor.coordinatorOf.includes(p))) {
     throw new AppError('forbidden', 'not-coordinator-of-program', 'This run is for programs you do not coordinate.');
   }
   return runView(run);

@@ -6,6 +6,7 @@
 // age, orientation, or anything about other sponsors.
 // Tone: recovery time is stated as a fact, never against a past date or a relapse.
 
+import { wholeYears } from './recovery.ts';
 import {
   AGE_BANDS,
   FACTORS,
@@ -129,7 +130,10 @@ function factorTexts(factor: FactorName, facts: PairFacts, value: number): { tex
       const years = `${durationText(facts.sponsorDays)} of recovery`;
       const min = facts.minRecoveryDays % 365 === 0 ? durationText(facts.minRecoveryDays) : plural(facts.minRecoveryDays, 'day');
       const text = facts.minRecoveryDays > 0 ? `${years}; program minimum ${min}` : years;
-      return { text, newcomerText: text };
+      // The newcomer sees whole years only, the same number as on the card.
+      const y = wholeYears(facts.sponsorDays);
+      const newcomerText = y === 0 ? 'Less than a year of recovery' : `${plural(y, 'year')} of recovery`;
+      return { text, newcomerText };
     }
     case 'availability': {
       const text =

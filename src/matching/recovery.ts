@@ -31,3 +31,8 @@ export function recoveryDays(recoveryDate: string | undefined, zone: string, now
   if (Number.isNaN(day)) return 0;
   return daysSince(day, localDayNumber(zone, now));
 }
+
+/** Whole years of recovery, as a newcomer's card shows them (never finer: a day count could reveal a date). */
+export function wholeYears(days: number): number {
+  return Math.floor(days / 365.25);
+}

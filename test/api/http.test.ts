@@ -75,3 +75,31 @@ describe('HTTP edges: errors, health, readiness, docs', () => {
     expect(res.headers['x-powered-by']).to.equal(undefined);
   });
 });
+
+describe('HTTP edges: requests Express itself refuses', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('http-refused');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  for (const path of [
+    '/api/v1/newcomers/%E0%A4%A/proposals',
+    '/api/v1/admin/users/%ZZ/roles',
+    '/api/v1/programs/%C0/matching-weights',
+  ]) {
+    it(`when a path parameter cannot be decoded (${path}), then 400 problem+json, not 500`, async () => {
+      const res = await t.request.get(path);
+      expect(res.status).to.equal(400);
+      expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+    });
+  }
+
+  it('when a docs asset does not exist, then 404 problem+json, not 500', async () => {
+    const res = await t.request.get('/docs/assets/nope.js');
+    expect(res.status).to.equal(404);
+    expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+  });
+});

@@ -251,3 +251,43 @@ describe('pool runs: POST /api/v1/matching/runs', () => {
     expect((await t.request.post('/api/v1/matching/runs').set(bearer(n1)).send({})).status).to.equal(403);
   });
 });
+
+describe('pool runs: who may read them', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('runs-privacy');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when an admin runs every program, then a coordinator of one program cannot read that run', async () => {
+    const { makeAdmin } = await import('../support/factories.ts');
+    const admin = await makeAdmin(t);
+    await withSponsor(t);
+    await withNewcomer(t);
+    const run = await t.request.post('/api/v1/matching/runs').set(bearer(admin)).send({});
+    expect(run.status).to.equal(201);
+    expect(run.body.programs.length).to.be.greaterThan(1);
+    const naCoordinator = await makeCoordinator(t, ['na']);
+    expect((await t.request.get(`/api/v1/matching/runs/${run.body.id}`).set(bearer(naCoordinator))).status).to.equal(403);
+    expect((await t.request.get(`/api/v1/matching/runs/${run.body.id}`).set(bearer(admin))).status).to.equal(200);
+  });
+
+  it('when a program lets sponsors in before a year, then the newcomer card still says only whole years', async () => {
+    const { makeAdmin, newcomerBody } = await import('../support/factories.ts');
+    const admin = await makeAdmin(t);
+    const rules = { name: 'Quick Start Recovery', family: 'secular', roleWord: 'mentor', minRecoveryDays: 30, minRecoveryGapDays: 0, genderRule: 'none', requiresOwnSponsor: false, experiences: ['alcohol'] };
+    expect((await t.request.put('/api/v1/admin/programs/quick').set(bearer(admin)).send(rules)).status).to.equal(200);
+    await withSponsor(t, { program: 'quick', recoveryDate: '2026-10-07', experiences: ['alcohol'], experiencesOnCard: [] });
+    const n = await withNewcomer(t, { program: 'quick', recoveryDate: undefined, experiences: ['alcohol'] });
+    void newcomerBody;
+    const res = await t.request.get(`/api/v1/newcomers/${n.id}/proposals`).set(bearer(n));
+    expect(res.status).to.equal(200);
+    expect(res.body.proposals).to.have.length(1);
+    expect(res.body.proposals[0].yearsOfRecovery).to.equal(0);
+    const text = JSON.stringify(res.body.proposals[0].reasons);
+    expect(text).to.include('Less than a year of recovery');
+    expect(text).not.to.match(/\d+ (day|month)s?/);
+  });
+});
