@@ -27,13 +27,21 @@ export async function startAccessCache(deps: {
   const feed = createChangeFeed(deps.conn, deps.clock);
   const from = await feed.head();
   const users = new Map<string, User>();
+  // Bumped by every forget: a read that started before a role change is not cached.
+  let generation = 0;
+  const forget = (id: string) => {
+    generation += 1;
+    users.delete(id);
+  };
   const revoked = new Map<string, number>();
+  // Expired revocations are dropped here (no TTL indexes on FerretDB); the rest are kept in memory.
+  await deps.users.deleteExpiredRevocations(deps.clock());
   for (const r of await deps.users.revokedSince(deps.clock())) revoked.set(r.jti, r.expiresAt.getTime());
 
   const follower = feed.follow(
     from,
     async (e) => {
-      if (e.kind === 'user') users.delete(e.id);
+      if (e.kind === 'user') forget(e.id);
       else if (e.kind === 'revoked') revoked.set(e.jti, new Date(e.expiresAt).getTime());
     },
     deps.intervalMs ?? 1000,
@@ -43,8 +51,9 @@ export async function startAccessCache(deps: {
     async user(id) {
       const hit = users.get(id);
       if (hit) return hit;
+      const before = generation;
       const found = await deps.users.findById(id);
-      if (found) users.set(id, found);
+      if (found && before === generation) users.set(id, found);
       return found;
     },
     isRevoked(jti, now) {
@@ -56,9 +65,7 @@ export async function startAccessCache(deps: {
       }
       return true;
     },
-    forgetUser(id) {
-      users.delete(id);
-    },
+    forgetUser: forget,
     remember(jti, expiresAt) {
       revoked.set(jti, expiresAt.getTime());
     },

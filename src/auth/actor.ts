@@ -1,6 +1,6 @@
 export type Role = 'member' | 'coordinator' | 'admin';
 
-/** Who is asking: read from the database on every request, so a role change applies at once. */
+/** Who is asking: from the access cache on every request, so a role change applies at once. */
 export interface Actor {
   id: string;
   role: Role;

@@ -1,4 +1,4 @@
-import type { Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
 import { createChangeFeed } from '../db/change-feed.ts';
 import { authModels, type UserDoc } from './users.model.ts';
@@ -12,11 +12,11 @@ export interface UsersRepository {
   findByEmail(normalisedEmail: string): Promise<User | undefined>;
   setCoordinatorOf(id: string, programs: string[]): Promise<User | undefined>;
   setAdmin(id: string, admin: boolean): Promise<void>;
-  setPasswordHash(id: string, hash: string): Promise<void>;
   revokeToken(jti: string, expiresAt: Date): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
   /** Revoked tokens that have not expired yet (few: logouts within one token lifetime). */
   revokedSince(now: Date): Promise<Array<{ jti: string; expiresAt: Date }>>;
+  deleteExpiredRevocations(now: Date): Promise<number>;
 }
 
 // Role changes and revocations are also published on the change feed, whoever
@@ -57,9 +57,6 @@ export function createUsersRepository(conn: Connection, clock: () => Date = () =
       await User.updateOne({ _id: id }, { $set: { 'roles.admin': admin } });
       await feed.publish({ kind: 'user', id }, id);
     },
-    async setPasswordHash(id, hash) {
-      await User.updateOne({ _id: id }, { $set: { passwordHash: hash } });
-    },
     async revokeToken(jti, expiresAt) {
       try {
         await RevokedToken.create({ _id: jti, expiresAt });
@@ -71,6 +68,10 @@ export function createUsersRepository(conn: Connection, clock: () => Date = () =
     },
     async isTokenRevoked(jti) {
       return (await RevokedToken.exists({ _id: jti })) !== null;
+    },
+    async deleteExpiredRevocations(now) {
+      const res = await RevokedToken.deleteMany({ expiresAt: mongoose.trusted({ $lte: now }) });
+      return res.deletedCount;
     },
     async revokedSince(now) {
       const docs = await RevokedToken.find().lean();

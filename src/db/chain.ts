@@ -25,7 +25,7 @@ export interface ChainChange<S> {
   reason?: string;
 }
 
-/** The writer lost the race for version n+1 too many times, or the rule refused the change. */
+/** The writer lost the race for version n+1 (too many times, for `transition`). A rule's refusal throws its own error. */
 export class ChainConflict extends Error {
   override name = 'ChainConflict';
 }

@@ -15,7 +15,12 @@ export interface ChangeFeed {
   /** The newest position, to start following from. */
   head(): Promise<number>;
   /** Calls onEvent for every event after `from`, in order, polling every `intervalMs`. */
-  follow(from: number, onEvent: (e: ChangeEvent, n: number) => Promise<void>, intervalMs: number): { stop(): Promise<void> };
+  follow(
+    from: number,
+    onEvent: (e: ChangeEvent, n: number) => Promise<void>,
+    intervalMs: number,
+    onError?: (err: unknown, n: number) => void,
+  ): { stop(): Promise<void> };
 }
 
 const FEED = 'feed';
@@ -33,16 +38,23 @@ export function createChangeFeed(conn: Connection, clock: () => Date): ChangeFee
     async head() {
       return (await chain.latest(FEED))?.n ?? 0;
     },
-    follow(from, onEvent, intervalMs) {
+    follow(from, onEvent, intervalMs, onError = () => undefined) {
       let position = from;
       let stopped = false;
       let running: Promise<void> = Promise.resolve();
       const tick = async () => {
         for (;;) {
           if (stopped) return;
+          // A database error while reading stops this tick; the next one retries.
           const next = await chain.at(FEED, position + 1);
           if (!next) return;
-          await onEvent(next.state, next.n);
+          try {
+            await onEvent(next.state, next.n);
+          } catch (err) {
+            // An event this instance cannot apply (bad data) must not block
+            // every later one: report it and move on.
+            onError(err, next.n);
+          }
           position = next.n;
         }
       };

@@ -1,6 +1,9 @@
 import type { Connection } from 'mongoose';
 import { SEED_PROGRAMS } from '../programs/program-seed.ts';
 import { createProgramsRepository } from '../programs/programs.repository.ts';
+import { authModels } from '../auth/users.model.ts';
+import { profileModels } from '../profiles/profiles.model.ts';
+import { createRunsRepository } from '../matching/matching.service.ts';
 
 /**
  * What a database needs before the API serves from it: in production the
@@ -8,7 +11,11 @@ import { createProgramsRepository } from '../programs/programs.repository.ts';
  * programs of a new deployment are seeded once.
  */
 export async function prepareDatabase(conn: Connection, opts: { buildIndexes: boolean; now: Date }): Promise<void> {
-  createProgramsRepository(conn); // registers the model
+  // Register every model first, so that the indexes of all of them are built.
+  authModels(conn);
+  profileModels(conn);
+  createRunsRepository(conn);
+  createProgramsRepository(conn);
   if (opts.buildIndexes) {
     for (const model of Object.values(conn.models)) await model.createIndexes();
   } else {

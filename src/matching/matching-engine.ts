@@ -81,14 +81,21 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
 
   // Newcomers are read by _id on first use and kept; a change drops the copy.
   const newcomers = new Map<string, NewcomerProfile>();
+  // Bumped by every change: a read that started before a change is not cached.
+  let newcomerGeneration = 0;
 
   const apply = async (e: ChangeEvent) => {
     if (e.kind === 'sponsor') await reloadSponsor(e.id);
     else if (e.kind === 'programs') await reloadPrograms();
     else if (e.kind === 'places') await reloadPlaces(e.id);
-    else if (e.kind === 'newcomer') newcomers.delete(e.id);
+    else if (e.kind === 'newcomer') {
+      newcomerGeneration += 1;
+      newcomers.delete(e.id);
+    }
   };
-  const follower = feed.follow(from, (e) => apply(e), deps.feedIntervalMs ?? 1000);
+  const follower = feed.follow(from, (e) => apply(e), deps.feedIntervalMs ?? 1000, (err, n) =>
+    deps.logger.error({ feedPosition: n, errName: (err as Error)?.name }, 'change feed event not applied'),
+  );
 
   const weightsFor = (program: string): MatchingWeights => {
     const stored = programs.get(program)?.weights;
@@ -119,13 +126,15 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     async newcomer(userId) {
       const hit = newcomers.get(userId);
       if (hit) return hit;
+      const generation = newcomerGeneration;
       const doc = await profiles.getNewcomer(userId);
       if (!doc) return undefined;
       const profile = toNewcomerProfile(doc);
-      newcomers.set(userId, profile);
+      if (generation === newcomerGeneration) newcomers.set(userId, profile);
       return profile;
     },
     async newcomerChanged(userId, by) {
+      newcomerGeneration += 1;
       newcomers.delete(userId);
       await feed.publish({ kind: 'newcomer', id: userId }, by);
     },
