@@ -69,16 +69,15 @@ export function loadConfig(env: Env): Readonly<Config> {
   const parsed = schema.safeParse(
     Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== '')),
   );
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError([...new Set(problems)]);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  // In production nothing is improvised: both are required (reported with any other problem).
+  if (env.NODE_ENV === 'production') {
+    if (!env.MONGODB_URI) problems.push('MONGODB_URI: required in production (no local database is started)');
+    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 bytes)');
   }
+  if (!parsed.success || problems.length) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  const problems: string[] = [];
-  if (production && !e.MONGODB_URI) problems.push('MONGODB_URI: required in production (no local database is started)');
-  if (production && !e.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 bytes)');
-  if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
     env: e.NODE_ENV,

@@ -99,6 +99,11 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     ['13 steps', { stepsCompleted: 13 }, 'stepsCompleted'],
     ['a bio over 500 characters', { bio: 'x'.repeat(501) }, 'bio'],
     ['a card experience they do not have', { experiencesOnCard: ['veteran'] }, 'experiencesOnCard.0'],
+    ['an unknown time zone', { timezone: 'Europe/Atlantis' }, 'timezone'],
+    ['an end before the start', { availability: [{ day: 'fri', start: '10:00', end: '09:30' }] }, 'availability.0.end'],
+    ['a future recovery date', { recoveryDate: '2027-01-01' }, 'recoveryDate'],
+    ['an unknown language code', { languages: ['en', 'qq'] }, 'languages.1'],
+    ['an unknown field', { role: 'admin' }, 'role'],
   ];
   for (const [name, over, path] of invalidSponsor) {
     it(`when a sponsor profile has ${name}, then 400 naming ${path}`, async () => {

@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('config: loadConfig(env)', () => {
+  const strong = 'x'.repeat(32);
+
+  it('when nothing is set, then development defaults that need no setup', () => {
+    const c = loadConfig({});
+    expect(c).to.include({ env: 'development', host: '127.0.0.1', port: 3000, dataDir: '.data', mongodbUri: undefined, jwtSecret: undefined });
+    expect(c.jwt).to.deep.equal({ issuer: 'recovery-match', audience: 'recovery-match-api', ttlSeconds: 3600 });
+    expect(Object.isFrozen(c)).to.equal(true);
+  });
+
+  it('when production lacks MONGODB_URI and JWT_SECRET, then it refuses, naming both keys', () => {
+    let err: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).to.include('MONGODB_URI');
+    expect(problems).to.include('JWT_SECRET');
+  });
+
+  it('when the JWT secret is under 32 bytes, then it refuses, naming the key and never the value', () => {
+    const secret = 'short-secret-value-123';
+    let err: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db.example:27017/app', JWT_SECRET: secret });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message).to.include('JWT_SECRET');
+    expect((err as Error).message).not.to.include(secret);
+  });
+
+  it('when production is fully configured, then it binds all interfaces and keeps the secret', () => {
+    const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb+srv://cluster.example/app', JWT_SECRET: strong, TRUST_PROXY: '1' });
+    expect(c).to.include({ env: 'production', host: '0.0.0.0', jwtSecret: strong, trustProxy: 1 });
+  });
+
+  for (const [key, value] of [
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['LOG_LEVEL', 'loud'],
+    ['MONGODB_URI', 'postgres://nope'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '5'],
+    ['LOCAL_DB_ENGINE', 'sqlite'],
+  ] as const) {
+    it(`when ${key} is ${value}, then it refuses, naming ${key} and not the value`, () => {
+      let err: unknown;
+      try {
+        loadConfig({ [key]: value });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).problems.some((p) => p.startsWith(`${key}:`))).to.equal(true);
+      expect((err as Error).message).not.to.include(value);
+    });
+  }
+
+  it('when an unrelated variable is set, then it is ignored', () => {
+    expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.to.throw();
+  });
+});
