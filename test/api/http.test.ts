@@ -49,9 +49,15 @@ describe('HTTP edges: errors, health, readiness, docs', () => {
     expect(ready.body).to.deep.equal({ status: 'ready' });
   });
 
-  it('when the database connection is gone, then /ready is 503 and /health still 200', async () => {
+  it('when the database connection is gone, then /ready is 503, /health still 200 and a data route 503 problem+json', async () => {
     const other = await startTestApp('http-down');
+    const { registerMember, bearer } = await import('../support/factories.ts');
+    const m = await registerMember(other);
     await other.db.conn.close();
+    const data = await other.request.get('/api/v1/me').set(bearer(m));
+    expect(data.status).to.equal(503);
+    expect(data.headers['content-type']).to.match(/^application\/problem\+json/);
+    expect(data.body.type).to.equal('/problems/database-unavailable');
     const ready = await other.request.get('/ready');
     expect(ready.status).to.equal(503);
     expect((await other.request.get('/health')).status).to.equal(200);
