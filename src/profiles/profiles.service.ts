@@ -50,8 +50,22 @@ async function displayNameOf(deps: ProfilesDeps, actor: Actor): Promise<string> 
   return user.displayName;
 }
 
-const normaliseLocation = <T extends { location?: { region: string; lat: number; lon: number } }>(p: T) =>
-  p.location ? { ...p.location, lat: round2(p.location.lat), lon: round2(p.location.lon) } : undefined;
+type CommonInput = NewcomerProfileInput | SponsorProfileInput;
+
+/** What both kinds of profile store: checked, de-duplicated, windows merged, coordinates rounded. */
+async function storedFields(deps: ProfilesDeps, actor: Actor, input: CommonInput) {
+  await checkAgainstPrograms(deps, input);
+  const { location } = input;
+  return {
+    _id: actor.id,
+    displayName: await displayNameOf(deps, actor),
+    availability: mergeWindows(input.availability as StoredSponsor['availability']),
+    contactModes: [...new Set(input.contactModes)],
+    languages: [...new Set(input.languages)],
+    ...(location ? { location: { ...location, lat: round2(location.lat), lon: round2(location.lon) } } : {}),
+    updatedAt: deps.clock(),
+  };
+}
 
 function view<T extends { _id: string; updatedAt: Date }>(doc: T) {
   const { _id, updatedAt, ...rest } = doc;
@@ -59,18 +73,10 @@ function view<T extends { _id: string; updatedAt: Date }>(doc: T) {
 }
 
 export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, input: NewcomerProfileInput) {
-  await checkAgainstPrograms(deps, input);
-  const location = normaliseLocation(input);
   const doc = {
     ...input,
-    _id: actor.id,
-    displayName: await displayNameOf(deps, actor),
+    ...(await storedFields(deps, actor, input)),
     acceptedPrograms: [...new Set(input.acceptedPrograms.filter((p) => p !== input.program))],
-    availability: mergeWindows(input.availability as StoredNewcomer['availability']),
-    contactModes: [...new Set(input.contactModes)],
-    languages: [...new Set(input.languages)],
-    ...(location ? { location } : {}),
-    updatedAt: deps.clock(),
   } as StoredNewcomer;
   await deps.profiles.putNewcomer(doc);
   await deps.engine.newcomerChanged(actor.id, actor.id);
@@ -84,18 +90,10 @@ export async function getNewcomerProfile(deps: ProfilesDeps, actor: Actor) {
 }
 
 export async function putSponsorProfile(deps: ProfilesDeps, actor: Actor, input: SponsorProfileInput) {
-  await checkAgainstPrograms(deps, input);
-  const location = normaliseLocation(input);
   const doc = {
     ...input,
-    _id: actor.id,
-    displayName: await displayNameOf(deps, actor),
-    availability: mergeWindows(input.availability as StoredSponsor['availability']),
-    contactModes: [...new Set(input.contactModes)],
-    languages: [...new Set(input.languages)],
+    ...(await storedFields(deps, actor, input)),
     experiencesOnCard: [...new Set(input.experiencesOnCard)],
-    ...(location ? { location } : {}),
-    updatedAt: deps.clock(),
   } as StoredSponsor;
   await deps.profiles.putSponsor(doc);
   // The index changes before the response: the very next proposals request sees it.
