@@ -1,13 +1,12 @@
 import type { AvailabilityWindow, Day } from '../matching/types.ts';
 import { DAYS } from '../matching/types.ts';
 
-/** True when the runtime knows this IANA zone. */
-export function isKnownTimeZone(zone: string): boolean {
+/** The canonical spelling of an IANA zone the runtime knows ('europe/london' → 'Europe/London'), or undefined. */
+export function canonicalTimeZone(zone: string): string | undefined {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

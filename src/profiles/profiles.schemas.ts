@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AGE_BANDS, CONTACT_MODES, DAYS, GENDERS, ORIENTATIONS } from '../matching/types.ts';
 import { programKey } from '../auth/auth.schemas.ts';
-import { canonicalLanguageTag, isCalendarDate, isKnownTimeZone, toMinutes } from './profile-fields.ts';
+import { canonicalLanguageTag, canonicalTimeZone, isCalendarDate, toMinutes } from './profile-fields.ts';
 
 const clock = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
@@ -17,7 +17,17 @@ const window = z
     }
   });
 
-const timezone = z.string().max(64).refine(isKnownTimeZone, 'Must be an IANA time zone such as Europe/London.');
+const timezone = z
+  .string()
+  .max(64)
+  .transform((zone, ctx) => {
+    const canonical = canonicalTimeZone(zone);
+    if (!canonical) {
+      ctx.addIssue({ code: 'custom', message: 'Must be an IANA time zone such as Europe/London.' });
+      return z.NEVER;
+    }
+    return canonical;
+  });
 
 const language = z
   .string()

@@ -24,6 +24,7 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
       ],
       location: { region: 'Brooklyn', lat: 40.678178, lon: -73.944158 },
       languages: ['EN-gb', 'es'],
+      timezone: 'america/new_york',
     });
     const put = await t.request.put('/api/v1/me/newcomer-profile').set(bearer(m)).send(body);
     expect(put.status).to.equal(200);
@@ -36,6 +37,7 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     ]);
     expect(get.body.location).to.deep.equal({ region: 'Brooklyn', lat: 40.68, lon: -73.94 });
     expect(get.body.languages).to.deep.equal(['en-GB', 'es']);
+    expect(get.body.timezone).to.equal('America/New_York');
     expect(get.body).to.include({ userId: m.id, displayName: 'Robin', seeking: true, orientationMustMatch: true, wantsLgbtqAffirming: false });
     const stored = await t.db.conn.collection('newcomer_profiles').findOne({ _id: m.id as never });
     expect(stored?.availability).to.have.length(3);
