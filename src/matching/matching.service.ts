@@ -146,18 +146,20 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
     .map(toNewcomerProfile)
     .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
+  // Pair histories first: the ranking below then runs without an await, on
+  // one consistent state of the candidate index.
+  const histories = await Promise.all(newcomers.map((n) => deps.history.pairHistory(n.userId)));
   const index = deps.engine.index;
   const sponsorIds: string[] = [];
   const sponsorIndex = new Map<string, number>();
   const edges: Array<[number, number, number]> = [];
-  const chosen = new Map<string, { score: number; reasons: Reason[] }>();
+  const contexts = newcomers.map((n, i) => deps.engine.context(now, histories[i]!, n.userId));
   const unmatchedReasons = new Map<string, RunDoc['unmatched'][number]['reasons']>();
   for (const [i, n] of newcomers.entries()) {
-    const ctx = deps.engine.context(now, await deps.history.pairHistory(n.userId), n.userId);
-    const result = rank(index, n, ctx, Math.max(1, index.size));
+    // Every eligible sponsor is an edge; reasons are built only for the chosen pairs.
+    const result = rank(index, n, contexts[i]!, Math.max(1, index.size), { withReasons: false });
     if (result.top.length === 0) {
-      const summary = excludedSummary(result.excluded);
-      unmatchedReasons.set(n.userId, [{ text: 'No sponsor passes every rule for this newcomer.' }, ...summary]);
+      unmatchedReasons.set(n.userId, [{ text: 'No sponsor passes every rule for this newcomer.' }, ...excludedSummary(result.excluded)]);
     }
     for (const p of result.top) {
       let j = sponsorIndex.get(p.sponsorId);
@@ -167,19 +169,21 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
         sponsorIndex.set(p.sponsorId, j);
       }
       edges.push([i, j, p.score]);
-      chosen.set(`${i}:${j}`, p);
     }
   }
-  const capacities = sponsorIds.map((id) => {
-    const s = index.getSponsor(id)!;
-    return Math.max(0, s.capacity - index.usedPlaces(id));
-  });
+  const capacities = sponsorIds.map((id) => Math.max(0, (index.getSponsor(id)?.capacity ?? 0) - index.usedPlaces(id)));
   const solved = assign({ newcomers: newcomers.length, capacities, edges }, input.mode);
   const matchedSet = new Set<number>();
   const pairs = solved.pairs.map(([i, j]) => {
     matchedSet.add(i);
-    const p = chosen.get(`${i}:${j}`)!;
-    return { newcomerId: newcomers[i]!.userId, sponsorId: sponsorIds[j]!, score: p.score, reasons: coordinatorReasons(p.reasons) };
+    const sponsorId = sponsorIds[j]!;
+    const e = explain(index, newcomers[i]!, sponsorId, contexts[i]!);
+    return {
+      newcomerId: newcomers[i]!.userId,
+      sponsorId,
+      score: e?.eligible ? e.score : 0,
+      reasons: e?.eligible ? coordinatorReasons(e.reasons) : [],
+    };
   });
   const unmatched = newcomers
     .map((n, i) => ({ n, i }))

@@ -115,7 +115,12 @@ class TopK {
  * each hard rule left out. Used places are read from the index (setUsedPlaces);
  * program rules, weights and pair history from `ctx`.
  */
-export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: MatchingContext, k: number): RankResult {
+export interface RankOptions {
+  /** Build the plain-words reasons of the winners (default true); pool runs build them only for chosen pairs. */
+  withReasons?: boolean;
+}
+
+export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: MatchingContext, k: number, opts: RankOptions = {}): RankResult {
   const now = ctx.now;
   const week = weekStartOf(now);
   const kk = Math.max(0, Math.floor(k));
@@ -279,8 +284,8 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
   for (let h = 0; h < heap.size; h++) {
     const slot = heap.slots[h] as number;
     const profile = index.profiles[slot] as SponsorProfile;
-    const scored = scorePair(newcomer, profile, pureCtx);
-    top.push({ sponsorId: profile.userId, score: heap.scores[h] as number, reasons: scored.reasons });
+    const reasons = opts.withReasons === false ? [] : scorePair(newcomer, profile, pureCtx).reasons;
+    top.push({ sponsorId: profile.userId, score: heap.scores[h] as number, reasons });
   }
   top.sort(byScoreThenId);
 
