@@ -50,12 +50,12 @@ export function createUsersRepository(conn: Connection, clock: () => Date = () =
     async setCoordinatorOf(id, programs) {
       const res = await User.updateOne({ _id: id }, { $set: { 'roles.coordinatorOf': programs } });
       if (res.matchedCount === 0) return undefined;
-      await feed.publish({ kind: 'user', id }, id);
+      await feed.announce({ kind: 'user', id }, id);
       return (await User.findById(id).lean<User>()) ?? undefined;
     },
     async setAdmin(id, admin) {
       await User.updateOne({ _id: id }, { $set: { 'roles.admin': admin } });
-      await feed.publish({ kind: 'user', id }, id);
+      await feed.announce({ kind: 'user', id }, id);
     },
     async revokeToken(jti, expiresAt) {
       try {
@@ -64,7 +64,7 @@ export function createUsersRepository(conn: Connection, clock: () => Date = () =
         if (!isDuplicateKey(err)) throw err; // already revoked: logging out twice is fine
         return;
       }
-      await feed.publish({ kind: 'revoked', jti, expiresAt: expiresAt.toISOString() }, jti);
+      await feed.announce({ kind: 'revoked', jti, expiresAt: expiresAt.toISOString() }, jti);
     },
     async isTokenRevoked(jti) {
       return (await RevokedToken.exists({ _id: jti })) !== null;

@@ -12,6 +12,12 @@ export type ChangeEvent =
 export interface ChangeFeed {
   /** Appends the event as the next version of the feed chain (ordered, gapless). */
   publish(event: ChangeEvent, by: string): Promise<number>;
+  /**
+   * For events that follow a write already made: never throws into the
+   * request (the user's change is saved); a failed append is retried in the
+   * background with backoff, and reported if it still fails.
+   */
+  announce(event: ChangeEvent, by: string, onFailure?: (err: unknown) => void): Promise<void>;
   /** The newest position, to start following from. */
   head(): Promise<number>;
   /** Calls onEvent for every event after `from`, in order, polling every `intervalMs`. */
@@ -30,10 +36,25 @@ const FEED = 'feed';
 // SQLite backend answers with one indexed lookup.
 export function createChangeFeed(conn: Connection, clock: () => Date): ChangeFeed {
   const chain = createChain<ChangeEvent>(conn, 'change_feed');
+  const publish = async (event: ChangeEvent, by: string): Promise<number> => {
+    const v = await chain.transition(FEED, () => ({ state: event, by }), clock, 50);
+    return v.n;
+  };
   return {
-    async publish(event, by) {
-      const v = await chain.transition(FEED, () => ({ state: event, by }), clock, 50);
-      return v.n;
+    publish,
+    async announce(event, by, onFailure = () => undefined) {
+      const attempt = async (tries: number): Promise<void> => {
+        try {
+          await publish(event, by);
+        } catch (err) {
+          if (tries >= 5) {
+            onFailure(err);
+            return;
+          }
+          setTimeout(() => void attempt(tries + 1), 200 * 2 ** tries).unref();
+        }
+      };
+      await attempt(0);
     },
     async head() {
       return (await chain.latest(FEED))?.n ?? 0;

@@ -97,6 +97,9 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     deps.logger.error({ feedPosition: n, errName: (err as Error)?.name }, 'change feed event not applied'),
   );
 
+  const reportFeedFailure = (err: unknown) =>
+    deps.logger.error({ errName: (err as Error)?.name }, 'a change could not be announced to other instances');
+
   const weightsFor = (program: string): MatchingWeights => {
     const stored = programs.get(program)?.weights;
     if (!stored) return DEFAULT_WEIGHTS;
@@ -121,7 +124,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     },
     async sponsorChanged(userId, by) {
       await reloadSponsor(userId);
-      await feed.publish({ kind: 'sponsor', id: userId }, by);
+      await feed.announce({ kind: 'sponsor', id: userId }, by, reportFeedFailure);
     },
     async newcomer(userId) {
       const hit = newcomers.get(userId);
@@ -136,11 +139,11 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     async newcomerChanged(userId, by) {
       newcomerGeneration += 1;
       newcomers.delete(userId);
-      await feed.publish({ kind: 'newcomer', id: userId }, by);
+      await feed.announce({ kind: 'newcomer', id: userId }, by, reportFeedFailure);
     },
     async programsChanged(by) {
       await reloadPrograms();
-      await feed.publish({ kind: 'programs' }, by);
+      await feed.announce({ kind: 'programs' }, by, reportFeedFailure);
     },
     stop: () => follower.stop(),
   };
