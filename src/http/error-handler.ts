@@ -70,10 +70,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, { status: 503, slug: 'database-unavailable', detail: 'The service is temporarily unavailable.', instance });
       return;
     }
-    // Only the error's name, code and stack: driver and validation errors carry
-    // the offending values (emails, profile fields) in other properties.
+    // Only the error's name, code and stack frames: driver and validation
+    // errors carry the offending values (emails, profile fields) elsewhere.
     const e = err as { name?: string; code?: unknown; stack?: string };
-    logger.error({ reqId: req.id, errName: e?.name, errCode: e?.code, stack: e?.stack }, 'unexpected error');
+    // The first line of a stack repeats the message, which may hold values: frames only.
+    const frames = e?.stack?.split('\n').slice(1).join('\n');
+    logger.error({ reqId: req.id, errName: e?.name, errCode: e?.code, frames }, 'unexpected error');
     sendProblem(res, { status: 500, slug: 'internal', detail: 'Something went wrong on our side. The request id identifies it.', instance });
   };
 }
