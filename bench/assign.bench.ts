@@ -26,6 +26,7 @@
  * HiGHS). `bench/run.ts` imports `benchAssign()`.
  */
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from '../test/support/profile-factories.ts';
 import { assignColumns, type AssignColumnsProblem, type AssignMode } from '../src/matching/assign.ts';
 
 export interface BenchSection {
@@ -38,16 +39,6 @@ export interface BenchSection {
 const RUNS = 5;
 const HIGHS_TIME_LIMIT_S = 300;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Instance {
   name: string;
@@ -56,7 +47,7 @@ interface Instance {
 
 /** Pool with `deg` distinct random sponsors per newcomer, integer scores 1–1000. */
 export function generatePool(name: string, n: number, m: number, deg: number, capLo: number, capHi: number, seed: number, capTotal?: number): Instance {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const caps = new Int32Array(m);
   let total = 0;
   for (let j = 0; j < m; j++) {

@@ -26,7 +26,7 @@ import { startAccessCache } from '../src/auth/access-cache.ts';
 import { loadConfig } from '../src/config.ts';
 import { prepareDatabase } from '../src/db/prepare.ts';
 import { createUsersRepository } from '../src/auth/users.repository.ts';
-import { toNewcomerProfile } from '../src/matching/matching.service.ts';
+import { toNewcomerProfile } from '../src/matching/matching-engine.ts';
 import { rank } from '../src/matching/rank.ts';
 import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts';
 import { startMatchingEngine } from '../src/matching/matching-engine.ts';

@@ -30,12 +30,13 @@ import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
 import { prepareDatabase } from '../src/db/prepare.ts';
 import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts';
 import { startMatchingEngine } from '../src/matching/matching-engine.ts';
-import { toNewcomerProfile } from '../src/matching/matching.service.ts';
+import { toNewcomerProfile } from '../src/matching/matching-engine.ts';
 import { rank } from '../src/matching/rank.ts';
 import type { AgeBand, AvailabilityWindow, ContactMode, Day, Gender, Orientation, SponsorGenderPreference } from '../src/matching/types.ts';
 import { canonicalLanguageTag, mergeWindows, round2 } from '../src/profiles/profile-fields.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../src/profiles/profiles.repository.ts';
 import { createProgramsRepository, type StoredProgram } from '../src/programs/programs.repository.ts';
+import { seededRandom } from '../test/support/profile-factories.ts';
 
 const SPONSORS = 300;
 const NEWCOMERS = 200;
@@ -50,16 +51,6 @@ const email = (role: 'sponsor' | 'newcomer' | 'coordinator', i: number) => `demo
 
 type Rng = () => number;
 
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
 
@@ -182,7 +173,7 @@ interface Member<P> {
 }
 
 function community(programs: ReadonlyMap<string, StoredProgram>, now: Date) {
-  const rng = mulberry32(SEED);
+  const rng = seededRandom(SEED);
   const mix = PROGRAM_MIX.filter((p) => programs.has(p.key));
   if (mix.length === 0) throw new Error('none of the demo programs exist in this database');
   const programShares = mix.map((p) => [p, p.share] as const);

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { createChangeFeed } from '../db/change-feed.ts';
+import { BoundedMap } from '../lib/bounded-map.ts';
 import type { User, UsersRepository } from './users.repository.ts';
 
 /**
@@ -23,10 +24,11 @@ export async function startAccessCache(deps: {
   users: UsersRepository;
   clock: () => Date;
   intervalMs?: number;
+  maxUsers?: number;
 }): Promise<AccessCache> {
   const feed = createChangeFeed(deps.conn, deps.clock);
   const from = await feed.head();
-  const users = new Map<string, User>();
+  const users = new BoundedMap<string, User>(deps.maxUsers ?? 100_000);
   // Bumped by every forget: a read that started before a role change is not cached.
   let generation = 0;
   const forget = (id: string) => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Connection } from 'mongoose';
 import { createChangeFeed, type ChangeEvent } from '../db/change-feed.ts';
+import { BoundedMap } from '../lib/bounded-map.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../profiles/profiles.repository.ts';
 import { createProgramsRepository, type StoredProgram } from '../programs/programs.repository.ts';
 import { createCandidateIndex, type CandidateIndex } from './candidate-index.ts';
@@ -80,7 +81,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
   };
 
   // Newcomers are read by _id on first use and kept; a change drops the copy.
-  const newcomers = new Map<string, NewcomerProfile>();
+  const newcomers = new BoundedMap<string, NewcomerProfile>(100_000);
   // Bumped by every change: a read that started before a change is not cached.
   let newcomerGeneration = 0;
 

@@ -21,7 +21,6 @@ export interface MatchingDeps {
   clock: () => Date;
 }
 
-export { toNewcomerProfile } from './matching-engine.ts';
 
 /**
  * Who may see a newcomer's proposals: the newcomer, or a coordinator of their
