@@ -47,19 +47,16 @@ const TARGET_P99_MS = 50;
 const REPEAT = 25;
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop-XYZ';
 
-// The synthetic population uses the sample programs of the unit tests; these are
-// the seeded programs' keys and experience names for the same fellowships.
-const PROGRAM_KEY: Record<string, string> = { cr: 'celebrate-recovery', rd: 'recovery-dharma', alanon: 'al-anon' };
-const EXPERIENCE: Record<string, string> = { 'mental-health': 'co-occurring-mental-health', 'justice-system': 'justice-involved' };
-const programKey = (k: string) => PROGRAM_KEY[k] ?? k;
+// The synthetic population uses the seeded programs' keys; its experiences are
+// kept to those each seeded program lists, so the profiles pass validation.
 const experiencesOf = (program: string, list: readonly string[] | undefined) => {
   const allowed = SEED_PROGRAMS.find((p) => p.key === program)?.experiences ?? [];
-  return (list ?? []).map((e) => EXPERIENCE[e] ?? e).filter((e) => allowed.includes(e));
+  return (list ?? []).filter((e) => allowed.includes(e));
 };
 
 function toStoredSponsor(s: SponsorProfile, now: Date): StoredSponsor {
   const { userId, ...rest } = s;
-  const program = programKey(s.program);
+  const program = s.program;
   const experiences = experiencesOf(program, s.experiences);
   return {
     ...rest,
@@ -74,12 +71,12 @@ function toStoredSponsor(s: SponsorProfile, now: Date): StoredSponsor {
 /** The PUT /me/newcomer-profile body for a synthetic newcomer (the API fills in id and name). */
 function newcomerBody(n: NewcomerProfile) {
   const { userId: _id, displayName: _name, ...rest } = n;
-  const program = programKey(n.program);
+  const program = n.program;
   const experiences = experiencesOf(program, n.experiences);
   return {
     ...rest,
     program,
-    acceptedPrograms: n.acceptedPrograms.map(programKey),
+    acceptedPrograms: [...n.acceptedPrograms],
     ...(n.experiences ? { experiences } : {}),
   };
 }

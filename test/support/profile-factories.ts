@@ -62,7 +62,7 @@ export function daysAgo(now: number, days: number): string {
   return dateOfDay(Math.floor(now / DAY_MS) - days);
 }
 
-const TWELVE_STEP_EXPERIENCES = ['alcohol', 'opioids', 'stimulants', 'cannabis', 'mental-health', 'parent', 'veteran', 'justice-system', 'lgbtq'];
+const TWELVE_STEP_EXPERIENCES = ['alcohol', 'opioids', 'stimulants', 'cannabis', 'co-occurring-mental-health', 'parent', 'veteran', 'justice-involved', 'lgbtq'];
 
 function program(
   key: string,
@@ -94,20 +94,20 @@ export function samplePrograms(): Map<string, ProgramRules> {
     program('smart', 'SMART Recovery', 'secular'),
     program('lifering', 'LifeRing Secular Recovery', 'secular'),
     program('wfs', 'Women for Sobriety', 'secular'),
-    program('cr', 'Celebrate Recovery', 'religious', { genderRule: 'same-gender-by-default' }),
-    program('rd', 'Recovery Dharma', 'contemplative'),
-    program('alanon', 'Al-Anon', 'family', { minRecoveryDays: 365, minRecoveryGapDays: 0, requiresOwnSponsor: true }),
+    program('celebrate-recovery', 'Celebrate Recovery', 'religious', { genderRule: 'same-gender-by-default' }),
+    program('recovery-dharma', 'Recovery Dharma', 'contemplative'),
+    program('al-anon', 'Al-Anon', 'family', { minRecoveryDays: 365, minRecoveryGapDays: 0, requiresOwnSponsor: true }),
   ];
   return new Map(list.map((p) => [p.key, p]));
 }
 
 const PROGRAM_SHARE: readonly (readonly [string, number])[] = [
-  ['aa', 35], ['na', 18], ['ca', 5], ['cma', 3], ['smart', 10], ['lifering', 4], ['wfs', 3], ['cr', 9], ['rd', 5], ['alanon', 8],
+  ['aa', 35], ['na', 18], ['ca', 5], ['cma', 3], ['smart', 10], ['lifering', 4], ['wfs', 3], ['celebrate-recovery', 9], ['recovery-dharma', 5], ['al-anon', 8],
 ];
 
 const ACCEPTS: Record<string, string[]> = {
   aa: ['na', 'ca'], na: ['aa', 'cma', 'ca'], ca: ['aa', 'na'], cma: ['na'],
-  smart: ['lifering', 'rd'], lifering: ['smart'], wfs: ['smart', 'lifering'], cr: ['aa'], rd: ['smart'], alanon: [],
+  smart: ['lifering', 'recovery-dharma'], lifering: ['smart'], wfs: ['smart', 'lifering'], 'celebrate-recovery': ['aa'], 'recovery-dharma': ['smart'], 'al-anon': [],
 };
 
 interface Place {
