@@ -151,6 +151,44 @@ describe('proposals: GET /api/v1/newcomers/{userId}/proposals', () => {
   });
 });
 
+describe('change feed: an event that cannot be applied', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('feed-bad-event');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when one sponsor event cannot be applied (bad stored data), then later events still reach the other instance', async () => {
+    const { startMatchingEngine } = await import('../../src/matching/matching-engine.ts');
+    const { createEmptyMatchHistory } = await import('../../src/matching/match-history.source.ts');
+    const { createChangeFeed } = await import('../../src/db/change-feed.ts');
+    const { pino } = await import('pino');
+    const second = await startMatchingEngine({
+      conn: t.db.conn,
+      clock: t.clock,
+      logger: pino({ level: 'silent' }),
+      history: createEmptyMatchHistory(),
+      pairCooldownDays: 90,
+      feedIntervalMs: 100,
+    });
+    try {
+      // A profile written around the API with a zone the index refuses, then announced.
+      const broken = { ...sponsorBody(), _id: '11111111-1111-4111-8111-111111111111', displayName: 'X', timezone: 'Not/AZone', updatedAt: new Date() };
+      await t.db.conn.collection('sponsor_profiles').insertOne(broken as never);
+      await createChangeFeed(t.db.conn, t.clock).publish({ kind: 'sponsor', id: broken._id }, 'test');
+      const good = await withSponsor(t);
+      const deadline = Date.now() + 5000;
+      while (!second.index.getSponsor(good.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(second.index.getSponsor(good.id)?.userId).to.equal(good.id);
+      expect(second.index.getSponsor(broken._id)).to.equal(undefined);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe('programs and matching weights', () => {
   let t: TestApp;
   before(async () => {
