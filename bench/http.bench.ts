@@ -30,6 +30,7 @@ import { toNewcomerProfile } from '../src/matching/matching-engine.ts';
 import { rank } from '../src/matching/rank.ts';
 import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts';
 import { startMatchingEngine } from '../src/matching/matching-engine.ts';
+import { createChangeFeed } from '../src/db/change-feed.ts';
 import type { NewcomerProfile, SponsorProfile } from '../src/matching/types.ts';
 import { createProfilesRepository, type StoredSponsor } from '../src/profiles/profiles.repository.ts';
 import { SEED_PROGRAMS } from '../src/programs/program-seed.ts';
@@ -196,14 +197,16 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     const logger = pino({ level: 'silent' });
     const history = createEmptyMatchHistory();
     t = performance.now();
-    const engine = await startMatchingEngine({ conn: db.conn, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
+    const feed = createChangeFeed(db.conn, { clock });
+    closers.push(() => feed.stop());
+    const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
     const engineMs = performance.now() - t;
     closers.push(() => engine.stop());
     log(`candidate index built from the database in ${secs(engineMs)}: ${f0(engine.index.size)} sponsors`);
     const tokens = { secret: SECRET, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: 3600 };
-    const access = await startAccessCache({ conn: db.conn, users: createUsersRepository(db.conn, clock), clock });
+    const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, clock });
     closers.push(() => access.stop());
-    const { app } = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history, access });
+    const { app } = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history, access, feed });
     const api = await listen(app);
     closers.push(() => close(api.server));
 
@@ -241,7 +244,7 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     // Where a request's time goes, measured in-process (median of REPEAT calls per newcomer):
     // what three reads by _id would cost (the request now takes them from the
     // access cache and the engine's newcomer cache instead), and the ranking itself.
-    const users = createUsersRepository(db.conn);
+    const users = createUsersRepository(db.conn, feed);
     const rankTimes: number[] = [];
     const lookupTimes: number[] = [];
     for (const target of targets) {

@@ -23,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { registerBody } from '../src/auth/auth.schemas.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { createUsersRepository, type User, type UsersRepository } from '../src/auth/users.repository.ts';
+import { createChangeFeed } from '../src/db/change-feed.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDatabase, type OpenDatabase } from '../src/db/database.ts';
 import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
@@ -130,7 +131,17 @@ async function promote(users: UsersRepository, user: User): Promise<string> {
 
 async function run(args: Args, db: OpenDatabase, production: boolean): Promise<string> {
   await prepareDatabase(db.conn, { buildIndexes: production, now: new Date() });
-  const users = createUsersRepository(db.conn);
+  // Role changes are announced on the change feed so that a running service's
+  // access cache follows; stop() appends what is pending before the script exits.
+  const feed = createChangeFeed(db.conn, { clock: () => new Date() });
+  try {
+    return await createOrPromote(args, createUsersRepository(db.conn, feed));
+  } finally {
+    await feed.stop();
+  }
+}
+
+async function createOrPromote(args: Args, users: UsersRepository): Promise<string> {
 
   const existing = await users.findByEmail(args.email);
   if (existing) return promote(users, existing);

@@ -24,7 +24,7 @@ import { pino } from 'pino';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { createUsersRepository, type User, type UsersRepository } from '../src/auth/users.repository.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { createChangeFeed } from '../src/db/change-feed.ts';
+import { createChangeFeed, type ChangeFeed } from '../src/db/change-feed.ts';
 import { openDatabase, type OpenDatabase } from '../src/db/database.ts';
 import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
 import { prepareDatabase } from '../src/db/prepare.ts';
@@ -337,10 +337,18 @@ async function ensureUser(users: UsersRepository, m: { email: string; displayNam
 async function run(db: OpenDatabase, production: boolean, baseUrl: string): Promise<void> {
   const now = new Date();
   await prepareDatabase(db.conn, { buildIndexes: production, now });
-  const users = createUsersRepository(db.conn);
+  const feed = createChangeFeed(db.conn, { clock: () => new Date() });
+  try {
+    await seed(db, feed, now, baseUrl);
+  } finally {
+    await feed.stop();
+  }
+}
+
+async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: string): Promise<void> {
+  const users = createUsersRepository(db.conn, feed);
   const profiles = createProfilesRepository(db.conn);
   const programs = new Map((await createProgramsRepository(db.conn).list()).map((p) => [p.key, p]));
-  const feed = createChangeFeed(db.conn, () => new Date());
   const { sponsors, newcomers, coordinators } = community(programs, now);
 
   const lastEmail = newcomers[newcomers.length - 1]!.email;
@@ -386,9 +394,13 @@ async function run(db: OpenDatabase, production: boolean, baseUrl: string): Prom
       await users.setCoordinatorOf(u.id, c.programs);
     }
     // A running `npm start` follows this feed and indexes each sponsor within a few seconds.
-    for (const [k, id] of newSponsorIds.entries()) {
-      await feed.publish({ kind: 'sponsor', id }, 'seed-demo');
-      progressLine('change-feed events', k + 1, newSponsorIds.length);
+    for (let k = 0; k < newSponsorIds.length; k += 100) {
+      const chunk = newSponsorIds.slice(k, k + 100);
+      await feed.publish(
+        chunk.map((id) => ({ kind: 'sponsor' as const, id })),
+        'seed-demo',
+      );
+      progressLine('change-feed events', k + chunk.length, newSponsorIds.length);
     }
     process.stderr.write(`seed:demo: done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
@@ -396,6 +408,7 @@ async function run(db: OpenDatabase, production: boolean, baseUrl: string): Prom
   // A newcomer who has proposals right now, for the curl line: ranked the way the API ranks.
   const engine = await startMatchingEngine({
     conn: db.conn,
+    feed,
     clock: () => now,
     logger: pino({ level: 'silent' }),
     history: createEmptyMatchHistory(),

@@ -7,6 +7,7 @@ import type { TokenConfig } from './auth/tokens.ts';
 import type { AccessCache } from './auth/access-cache.ts';
 import { createUsersRepository } from './auth/users.repository.ts';
 import type { Config } from './config.ts';
+import type { ChangeFeed } from './db/change-feed.ts';
 import { isDatabaseReachable } from './db/connect.ts';
 import { authenticate } from './http/authenticate.ts';
 import { docsRouter } from './http/docs.ts';
@@ -33,6 +34,7 @@ export interface AppDeps {
   engine: MatchingEngine;
   history: MatchHistorySource;
   access: AccessCache;
+  feed: ChangeFeed;
 }
 
 export interface App {
@@ -43,7 +45,7 @@ export interface App {
 const OPENAPI_PATH = '/api/v1/openapi.json';
 
 export function createApp(deps: AppDeps): App {
-  const users = createUsersRepository(deps.conn, deps.clock);
+  const users = createUsersRepository(deps.conn, deps.feed);
   const { access } = deps;
   const programs = createProgramsRepository(deps.conn);
   const profiles = createProfilesRepository(deps.conn);

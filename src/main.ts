@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -8,6 +9,8 @@ import { prepareDatabase } from './db/prepare.ts';
 import { createLogger } from './http/logger.ts';
 import { startAccessCache } from './auth/access-cache.ts';
 import { createUsersRepository } from './auth/users.repository.ts';
+import { createChangeFeed } from './db/change-feed.ts';
+import { startFeedMaintenance } from './db/feed-maintenance.ts';
 import { createEmptyMatchHistory } from './matching/match-history.source.ts';
 import { startMatchingEngine } from './matching/matching-engine.ts';
 
@@ -42,10 +45,24 @@ async function main(): Promise<void> {
 
   const jwtSecret = config.jwtSecret ?? localJwtSecret(config.dataDir);
   const history = createEmptyMatchHistory();
-  const engine = await startMatchingEngine({ conn: db.conn, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
-  const access = await startAccessCache({ conn: db.conn, users: createUsersRepository(db.conn, clock), clock });
+  const feed = createChangeFeed(db.conn, { clock, log: logger });
+  // Announcements a previous run could not append before it stopped (or crashed) go out first.
+  const adopted = await feed.adoptOrphans(0);
+  if (adopted > 0) logger.info({ count: adopted }, 'change feed: appended announcements left pending by an earlier run');
+  const instanceId = randomUUID();
+  const engine = await startMatchingEngine({ conn: db.conn, feed, instanceId, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
+  const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, instanceId, clock, log: logger });
+  const maintenance = startFeedMaintenance(feed, { log: logger });
+  const stopBackground = async () => {
+    await maintenance.stop();
+    await engine.stop();
+    await access.stop();
+    // Flushes what is still pending; what cannot be appended stays recorded for the next start.
+    await feed.stop();
+  };
   const { app } = createApp({
     access,
+    feed,
     config,
     conn: db.conn,
     logger,
@@ -62,8 +79,7 @@ async function main(): Promise<void> {
     });
   } catch (err) {
     logger.fatal(`cannot listen on ${config.host}:${config.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    await engine.stop();
-    await access.stop();
+    await stopBackground();
     await db.close();
     process.exit(1);
   }
@@ -87,14 +103,19 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await engine.stop();
-    await access.stop();
+    await stopBackground();
     await db.close();
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const onSignal = (signal: string) => {
+    shutdown(signal).catch((err: unknown) => {
+      logger.error({ errName: (err as Error)?.name }, 'shutdown failed; exiting');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -38,7 +38,7 @@ export function toUserView(u: User): UserView {
   };
 }
 
-export function actorOf(u: User): Actor {
+export function actorOf(u: Pick<User, '_id' | 'roles'>): Actor {
   const isAdmin = Boolean(u.roles?.admin);
   const coordinatorOf = [...(u.roles?.coordinatorOf ?? [])];
   return { id: u._id, isAdmin, coordinatorOf, role: isAdmin ? 'admin' : coordinatorOf.length ? 'coordinator' : 'member' };

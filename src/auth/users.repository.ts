@@ -1,14 +1,21 @@
 import mongoose, { type Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
-import { createChangeFeed } from '../db/change-feed.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import { authModels, type UserDoc } from './users.model.ts';
 
 export type User = UserDoc;
+
+/** What authentication needs of an account, and all the access cache keeps: no email, name or hash. */
+export interface AccessEntry {
+  _id: string;
+  roles: { admin: boolean; coordinatorOf: string[] };
+}
 
 export interface UsersRepository {
   /** Inserts the user, then claims its email; false (and nothing left behind) if the email is taken. */
   create(user: User): Promise<boolean>;
   findById(id: string): Promise<User | undefined>;
+  accessEntry(id: string): Promise<AccessEntry | undefined>;
   findByEmail(normalisedEmail: string): Promise<User | undefined>;
   setCoordinatorOf(id: string, programs: string[]): Promise<User | undefined>;
   setAdmin(id: string, admin: boolean): Promise<void>;
@@ -22,9 +29,8 @@ export interface UsersRepository {
 // Role changes and revocations are also published on the change feed, whoever
 // makes them (the API, create-admin, the demo seed), so that every API
 // instance's access cache drops what it held.
-export function createUsersRepository(conn: Connection, clock: () => Date = () => new Date()): UsersRepository {
+export function createUsersRepository(conn: Connection, feed: ChangeFeed): UsersRepository {
   const { User, Login, RevokedToken } = authModels(conn);
-  const feed = createChangeFeed(conn, clock);
   return {
     async create(user) {
       // The user document first, then the claim: a crash in between leaves an
@@ -41,6 +47,11 @@ export function createUsersRepository(conn: Connection, clock: () => Date = () =
     },
     async findById(id) {
       return (await User.findById(id).lean<User>()) ?? undefined;
+    },
+    async accessEntry(id) {
+      const doc = await User.findById(id).select({ roles: 1 }).lean<{ _id: string; roles?: Partial<AccessEntry['roles']> }>();
+      if (!doc) return undefined;
+      return { _id: doc._id, roles: { admin: Boolean(doc.roles?.admin), coordinatorOf: [...(doc.roles?.coordinatorOf ?? [])] } };
     },
     async findByEmail(email) {
       const login = await Login.findById(email).lean();

@@ -32,7 +32,11 @@ export class ChainConflict extends Error {
 
 export interface Chain<S> {
   latest(entity: string): Promise<ChainVersion<S> | undefined>;
-  /** Inserts version `expected + 1`; throws ChainConflict if another writer took it. */
+  /**
+   * Inserts version `expected + 1` after checking that version `expected`
+   * exists (so no caller can leave a gap); throws ChainConflict if another
+   * writer took it.
+   */
   append(entity: string, expected: number, change: ChainChange<S>, at: Date): Promise<ChainVersion<S>>;
   /**
    * Read the latest version, let `decide` check the rule and return the next
@@ -85,7 +89,8 @@ export function createChain<S>(conn: Connection, collection: string): Chain<S> {
     return found;
   }
 
-  async function append(entity: string, expected: number, change: ChainChange<S>, at: Date): Promise<ChainVersion<S>> {
+  // Unchecked: only for callers that have just read version `expected` (transition).
+  async function insertNext(entity: string, expected: number, change: ChainChange<S>, at: Date): Promise<ChainVersion<S>> {
     const n = expected + 1;
     const doc: ChainVersion<S> = {
       _id: versionId(entity, n),
@@ -109,6 +114,14 @@ export function createChain<S>(conn: Connection, collection: string): Chain<S> {
     return doc;
   }
 
+  async function append(entity: string, expected: number, change: ChainChange<S>, at: Date): Promise<ChainVersion<S>> {
+    if (!Number.isInteger(expected) || expected < 0) throw new RangeError(`version ${expected} is not a version number`);
+    if (expected > 0 && !(await versions.findOne({ _id: versionId(entity, expected) }))) {
+      throw new RangeError(`version ${expected} of ${entity} does not exist: appending after it would leave a gap`);
+    }
+    return insertNext(entity, expected, change, at);
+  }
+
   async function transition(
     entity: string,
     decide: (current: ChainVersion<S> | undefined) => ChainChange<S>,
@@ -119,7 +132,7 @@ export function createChain<S>(conn: Connection, collection: string): Chain<S> {
       const current = await latest(entity);
       const change = decide(current);
       try {
-        return await append(entity, current?.n ?? 0, change, at());
+        return await insertNext(entity, current?.n ?? 0, change, at());
       } catch (err) {
         if (!(err instanceof ChainConflict)) throw err;
         // Lost the race: back off a little, with jitter, then read again.

@@ -22,6 +22,19 @@ export class BoundedMap<K, V> {
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
   }
 
+  /** Reads without counting as a use. */
+  peek(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  keys(): K[] {
+    return [...this.map.keys()];
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
   delete(key: K): void {
     this.map.delete(key);
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Connection } from 'mongoose';
-import { createChangeFeed, type ChangeEvent } from '../db/change-feed.ts';
+import type { ChangeEvent, ChangeFeed } from '../db/change-feed.ts';
 import { BoundedMap } from '../lib/bounded-map.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../profiles/profiles.repository.ts';
 import { createProgramsRepository, type StoredProgram } from '../programs/programs.repository.ts';
@@ -34,6 +34,9 @@ export interface MatchingEngine {
 
 export interface EngineDeps {
   conn: Connection;
+  feed: ChangeFeed;
+  /** Names this process's position on the feed (heartbeat). */
+  instanceId?: string;
   clock: () => Date;
   logger: Logger;
   history: MatchHistorySource;
@@ -50,25 +53,42 @@ export interface EngineDeps {
 export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEngine> {
   const profiles = createProfilesRepository(deps.conn);
   const programsRepo = createProgramsRepository(deps.conn);
-  const feed = createChangeFeed(deps.conn, deps.clock);
+  const { feed } = deps;
 
   // The feed position is read before the data, so nothing written in between is missed.
   const from = await feed.head();
   let programs = new Map((await programsRepo.list()).map((p) => [p.key, p]));
-  const index = createCandidateIndex();
-  for (const doc of await profiles.allSponsors()) {
-    try {
-      index.upsertSponsor(toSponsorProfile(doc));
-    } catch (err) {
-      deps.logger.warn({ sponsorId: doc._id, err: (err as Error).message }, 'sponsor left out of the index');
+  let index = createCandidateIndex();
+  const buildIndex = async () => {
+    const fresh = createCandidateIndex();
+    for (const doc of await profiles.allSponsors()) {
+      try {
+        fresh.upsertSponsor(toSponsorProfile(doc));
+      } catch (err) {
+        // The message may quote the stored value: the error's name only.
+        deps.logger.warn({ sponsorId: doc._id, errName: (err as Error).name }, 'sponsor left out of the index');
+      }
     }
-  }
-  for (const [id, n] of await deps.history.usedPlaces()) index.setUsedPlaces(id, n);
-  index.prepareWeek(deps.clock().getTime());
+    for (const [id, n] of await deps.history.usedPlaces()) fresh.setUsedPlaces(id, n);
+    fresh.prepareWeek(deps.clock().getTime());
+    return fresh;
+  };
+  index = await buildIndex();
   deps.logger.info({ sponsors: index.size, programs: programs.size }, 'candidate index built');
 
+  // Per sponsor, the newest reload started: an older read that finishes after
+  // a newer one must not put the older profile back.
+  const sponsorReloads = new Map<string, number>();
+  let reloadSeq = 0;
+  // Sponsors reloaded while a rebuild reads everything: reloaded again into the rebuilt index.
+  let touchedDuringRebuild: Set<string> | undefined;
   const reloadSponsor = async (userId: string) => {
+    touchedDuringRebuild?.add(userId);
+    const mine = ++reloadSeq;
+    sponsorReloads.set(userId, mine);
     const doc = await profiles.getSponsor(userId);
+    if (sponsorReloads.get(userId) !== mine) return;
+    sponsorReloads.delete(userId);
     if (doc) index.upsertSponsor(toSponsorProfile(doc));
     else index.removeSponsor(userId);
   };
@@ -94,12 +114,28 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
       newcomers.delete(e.id);
     }
   };
-  const follower = feed.follow(from, (e) => apply(e), deps.feedIntervalMs ?? 1000, (err, n) =>
-    deps.logger.error({ feedPosition: n, errName: (err as Error)?.name }, 'change feed event not applied'),
+  // After a gap in the feed (this instance fell behind the pruned part), every
+  // cache is rebuilt from the data: the one full read of the sponsors, and rare.
+  const rebuild = async () => {
+    newcomerGeneration += 1;
+    newcomers.clear();
+    await reloadPrograms();
+    const touched = new Set<string>();
+    touchedDuringRebuild = touched;
+    try {
+      const fresh = await buildIndex();
+      sponsorReloads.clear();
+      index = fresh;
+    } finally {
+      touchedDuringRebuild = undefined;
+    }
+    for (const id of touched) await reloadSponsor(id);
+  };
+  const follower = feed.follow(
+    from,
+    { name: `${deps.instanceId ?? 'local'}:matching-engine`, apply: (e) => apply(e), rebuild },
+    { intervalMs: deps.feedIntervalMs ?? 1000 },
   );
-
-  const reportFeedFailure = (err: unknown) =>
-    deps.logger.error({ errName: (err as Error)?.name }, 'a change could not be announced to other instances');
 
   const weightsFor = (program: string): MatchingWeights => {
     const stored = programs.get(program)?.weights;
@@ -110,7 +146,9 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
   };
 
   return {
-    index,
+    get index() {
+      return index;
+    },
     programs: () => programs,
     weightsFor,
     context(now, history) {
@@ -125,7 +163,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     },
     async sponsorChanged(userId, by) {
       await reloadSponsor(userId);
-      await feed.announce({ kind: 'sponsor', id: userId }, by, reportFeedFailure);
+      await feed.announce({ kind: 'sponsor', id: userId }, by);
     },
     async newcomer(userId) {
       const hit = newcomers.get(userId);
@@ -140,11 +178,11 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     async newcomerChanged(userId, by) {
       newcomerGeneration += 1;
       newcomers.delete(userId);
-      await feed.announce({ kind: 'newcomer', id: userId }, by, reportFeedFailure);
+      await feed.announce({ kind: 'newcomer', id: userId }, by);
     },
     async programsChanged(by) {
       await reloadPrograms();
-      await feed.announce({ kind: 'programs' }, by, reportFeedFailure);
+      await feed.announce({ kind: 'programs' }, by);
     },
     stop: () => follower.stop(),
   };

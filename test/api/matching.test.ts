@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { startSecondInstance } from '../support/second-instance.ts';
 import { bearer, makeCoordinator, sponsorBody, withNewcomer, withSponsor, type Member } from '../support/factories.ts';
 
 describe('proposals: GET /api/v1/newcomers/{userId}/proposals', () => {
@@ -127,24 +128,14 @@ describe('proposals: GET /api/v1/newcomers/{userId}/proposals', () => {
 
   it('when another API instance changes a sponsor, then this instance sees it through the change feed within 5 seconds', async () => {
     const s = await withSponsor(t, {}, { displayName: 'Sky' });
-    // A second instance on the same database, with its own index.
-    const { startMatchingEngine } = await import('../../src/matching/matching-engine.ts');
-    const { createEmptyMatchHistory } = await import('../../src/matching/match-history.source.ts');
-    const { pino } = await import('pino');
-    const second = await startMatchingEngine({
-      conn: t.db.conn,
-      clock: t.clock,
-      logger: pino({ level: 'silent' }),
-      history: createEmptyMatchHistory(),
-      pairCooldownDays: 90,
-      feedIntervalMs: 200,
-    });
+    // A second instance on the same database, with its own feed and index.
+    const second = await startSecondInstance(t.db.conn, t.clock, { intervalMs: 200 });
     try {
-      expect(second.index.getSponsor(s.id)?.acceptingNewcomers).to.equal(true);
+      expect(second.engine.index.getSponsor(s.id)?.acceptingNewcomers).to.equal(true);
       await t.request.put('/api/v1/me/sponsor-profile').set(bearer(s)).send(sponsorBody({ acceptingNewcomers: false }));
       const deadline = Date.now() + 5000;
-      while (second.index.getSponsor(s.id)?.acceptingNewcomers !== false && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(second.index.getSponsor(s.id)?.acceptingNewcomers).to.equal(false);
+      while (second.engine.index.getSponsor(s.id)?.acceptingNewcomers !== false && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(second.engine.index.getSponsor(s.id)?.acceptingNewcomers).to.equal(false);
     } finally {
       await second.stop();
     }
@@ -161,28 +152,17 @@ describe('change feed: an event that cannot be applied', () => {
   });
 
   it('when one sponsor event cannot be applied (bad stored data), then later events still reach the other instance', async () => {
-    const { startMatchingEngine } = await import('../../src/matching/matching-engine.ts');
-    const { createEmptyMatchHistory } = await import('../../src/matching/match-history.source.ts');
-    const { createChangeFeed } = await import('../../src/db/change-feed.ts');
-    const { pino } = await import('pino');
-    const second = await startMatchingEngine({
-      conn: t.db.conn,
-      clock: t.clock,
-      logger: pino({ level: 'silent' }),
-      history: createEmptyMatchHistory(),
-      pairCooldownDays: 90,
-      feedIntervalMs: 100,
-    });
+    const second = await startSecondInstance(t.db.conn, t.clock, { intervalMs: 100 });
     try {
       // A profile written around the API with a zone the index refuses, then announced.
       const broken = { ...sponsorBody(), _id: '11111111-1111-4111-8111-111111111111', displayName: 'X', timezone: 'Not/AZone', updatedAt: new Date() };
       await t.db.conn.collection('sponsor_profiles').insertOne(broken as never);
-      await createChangeFeed(t.db.conn, t.clock).publish({ kind: 'sponsor', id: broken._id }, 'test');
+      await t.feed.publish({ kind: 'sponsor', id: broken._id }, 'test');
       const good = await withSponsor(t);
       const deadline = Date.now() + 5000;
-      while (!second.index.getSponsor(good.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(second.index.getSponsor(good.id)?.userId).to.equal(good.id);
-      expect(second.index.getSponsor(broken._id)).to.equal(undefined);
+      while (!second.engine.index.getSponsor(good.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(second.engine.index.getSponsor(good.id)?.userId).to.equal(good.id);
+      expect(second.engine.index.getSponsor(broken._id)).to.equal(undefined);
     } finally {
       await second.stop();
     }

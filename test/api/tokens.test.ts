@@ -144,10 +144,10 @@ describe('access cache across API instances', () => {
   });
 
   it('when a token is revoked and a role changed on one instance, then another instance refuses them within seconds', async () => {
-    const { startAccessCache } = await import('../../src/auth/access-cache.ts');
-    const { createUsersRepository } = await import('../../src/auth/users.repository.ts');
+    const { startSecondInstance } = await import('../support/second-instance.ts');
     const { verifyAccessToken } = await import('../../src/auth/tokens.ts');
-    const second = await startAccessCache({ conn: t.db.conn, users: createUsersRepository(t.db.conn), clock: t.clock, intervalMs: 100 });
+    const instance = await startSecondInstance(t.db.conn, t.clock, { intervalMs: 100 });
+    const second = instance.access;
     try {
       const m = await registerMember(t);
       const c = await makeCoordinator(t, ['aa']);
@@ -166,7 +166,7 @@ describe('access cache across API instances', () => {
       expect(second.isRevoked(jti, t.clock())).to.equal(true);
       expect((await second.user(c.id))?.roles.coordinatorOf).to.deep.equal([]);
     } finally {
-      await second.stop();
+      await instance.stop();
     }
   });
 });

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { Connection } from 'mongoose';
 import { verifyPassword } from '../../src/auth/passwords.ts';
 import { createUsersRepository } from '../../src/auth/users.repository.ts';
+import { createChangeFeed } from '../../src/db/change-feed.ts';
 import { connectDatabase } from '../../src/db/connect.ts';
 import { GOOD_PASSWORD } from '../support/factories.ts';
 import { testDatabaseUri } from '../support/db.ts';
@@ -68,7 +69,7 @@ describe('scripts/create-admin.ts', function () {
   it('when the account already exists, then it is promoted to admin and its password is left alone', async () => {
     const id = randomUUID();
     const at = new Date('2026-11-01T00:00:00Z');
-    await createUsersRepository(conn).create({
+    await createUsersRepository(conn, createChangeFeed(conn, { clock: () => new Date() })).create({
       _id: id,
       email: 'member@example.org',
       displayName: 'Sam',

@@ -29,13 +29,13 @@ export async function registerMember(t: TestApp, over: Record<string, unknown> =
 
 export async function makeAdmin(t: TestApp, over: Record<string, unknown> = {}): Promise<Member> {
   const m = await registerMember(t, over);
-  await createUsersRepository(t.db.conn).setAdmin(m.id, true);
+  await createUsersRepository(t.db.conn, t.feed).setAdmin(m.id, true);
   return m;
 }
 
 export async function makeCoordinator(t: TestApp, programs: string[], over: Record<string, unknown> = {}): Promise<Member> {
   const m = await registerMember(t, over);
-  await createUsersRepository(t.db.conn).setCoordinatorOf(m.id, programs);
+  await createUsersRepository(t.db.conn, t.feed).setCoordinatorOf(m.id, programs);
   return m;
 }
 

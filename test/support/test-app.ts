@@ -10,6 +10,7 @@ import { startMatchingEngine, type MatchingEngine } from '../../src/matching/mat
 import { startAccessCache } from '../../src/auth/access-cache.ts';
 import { createUsersRepository } from '../../src/auth/users.repository.ts';
 import { openTestDatabase, type TestDatabase } from './db.ts';
+import { createChangeFeed, type ChangeFeed } from '../../src/db/change-feed.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop-XYZ';
 
@@ -20,6 +21,7 @@ export interface TestApp extends App {
   config: Readonly<Config>;
   request: supertest.Agent;
   engine: MatchingEngine;
+  feed: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -44,9 +46,10 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const history = createEmptyMatchHistory();
-  const engine = await startMatchingEngine({ conn: db.conn, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, feedIntervalMs: 200 });
-  const access = await startAccessCache({ conn: db.conn, users: createUsersRepository(db.conn, clock), clock, intervalMs: 200 });
-  const app = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history, access });
+  const feed = createChangeFeed(db.conn, { clock, log: logger });
+  const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, feedIntervalMs: 200 });
+  const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, clock, intervalMs: 200 });
+  const app = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history, access, feed });
   return {
     ...app,
     db,
@@ -55,9 +58,11 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     config,
     request: supertest.agent(app.app),
     engine,
+    feed,
     close: async () => {
       await engine.stop();
       await access.stop();
+      await feed.stop();
       await db.drop();
     },
   };
