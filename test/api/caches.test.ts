@@ -104,3 +104,39 @@ describe('caches: what they hold and how they are repaired', () => {
     }
   });
 });
+
+describe('caches: a slow read never puts an older sponsor profile back', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('sponsor-reload-order');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('when two reloads of one sponsor answer in the reverse order, then the index keeps the newer profile', async () => {
+    const s = await withSponsor(t, {}, { displayName: 'Ash' });
+    const proxy = await startFlakyProxy(t.db.uri);
+    const conn = mongoose.createConnection(proxy.uri, { dbName: t.db.dbName, autoIndex: false });
+    await conn.asPromise();
+    const second = await startSecondInstance(conn, t.clock, { name: 'slow-reads', intervalMs: 60_000 });
+    try {
+      proxy.hang('answers');
+      // The first reload reads the profile as it is (accepting) ...
+      const first = second.engine.sponsorChanged(s.id, 'test');
+      await sleep(300);
+      // ... then the profile changes and a second reload reads the new state.
+      await t.db.conn.collection('sponsor_profiles').updateOne({ _id: s.id as never }, { $set: { acceptingNewcomers: false } });
+      const secondReload = second.engine.sponsorChanged(s.id, 'test');
+      await sleep(300);
+      // The newer answer arrives first, the older one after it.
+      await proxy.restore({ newestFirst: true });
+      await Promise.all([first, secondReload]);
+      expect(second.engine.index.getSponsor(s.id)?.acceptingNewcomers).to.equal(false);
+    } finally {
+      await second.stop();
+      await conn.close();
+      await proxy.close();
+    }
+  });
+});

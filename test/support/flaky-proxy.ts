@@ -10,8 +10,10 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export interface FlakyProxy {
   uri: string;
   cut(): Promise<void>;
-  hang(): void;
-  restore(): Promise<void>;
+  /** Holds bytes back: in both directions (a stalled database), or only the answers (reads done, replies late). */
+  hang(direction?: 'both' | 'answers'): void;
+  /** Delivers what was held (per connection; `newestFirst` releases the connection that last got held bytes first). */
+  restore(opts?: { newestFirst?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,7 +22,7 @@ export async function startFlakyProxy(targetUri: string): Promise<FlakyProxy> {
   const targetHost = target.hostname;
   const targetPort = Number(target.port || 27017);
   const sockets = new Set<Socket>();
-  let hanging = false;
+  let hanging: false | 'both' | 'answers' = false;
   const held: Array<{ to: Socket; chunk: Buffer }> = [];
   let server: Server;
   let port = 0;
@@ -31,13 +33,13 @@ export async function startFlakyProxy(targetUri: string): Promise<FlakyProxy> {
         const upstream = connect(targetPort, targetHost);
         sockets.add(client);
         sockets.add(upstream);
-        const forward = (from: Socket, to: Socket) =>
+        const forward = (from: Socket, to: Socket, isAnswer: boolean) =>
           from.on('data', (chunk) => {
-            if (hanging) held.push({ to, chunk });
+            if (hanging === 'both' || (hanging === 'answers' && isAnswer)) held.push({ to, chunk });
             else to.write(chunk);
           });
-        forward(client, upstream);
-        forward(upstream, client);
+        forward(client, upstream, false);
+        forward(upstream, client, true);
         const end = () => {
           client.destroy();
           upstream.destroy();
@@ -71,12 +73,25 @@ export async function startFlakyProxy(targetUri: string): Promise<FlakyProxy> {
       dropAll();
       await closed;
     },
-    hang() {
-      hanging = true;
+    hang(direction = 'both') {
+      hanging = direction;
     },
-    async restore() {
+    async restore(opts = {}) {
       hanging = false;
-      for (const { to, chunk } of held.splice(0)) if (!to.destroyed) to.write(chunk);
+      // Bytes of one connection stay in order; only the order of connections may be reversed.
+      const byConnection = new Map<Socket, Buffer[]>();
+      for (const { to, chunk } of held.splice(0)) {
+        const list = byConnection.get(to) ?? [];
+        byConnection.delete(to);
+        byConnection.set(to, [...list, chunk]);
+      }
+      const order = [...byConnection.entries()];
+      if (opts.newestFirst) order.reverse();
+      for (const [to, chunks] of order) {
+        if (to.destroyed) continue;
+        for (const chunk of chunks) to.write(chunk);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       if (!server.listening) await listen();
     },
     async close() {
