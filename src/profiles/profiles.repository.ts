@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { upsertRetryingLostRace } from '../db/upsert.ts';
 import { profileModels, type NewcomerDoc, type SponsorDoc } from './profiles.model.ts';
 
 export type StoredNewcomer = NewcomerDoc;
@@ -17,18 +18,19 @@ export interface ProfilesRepository {
   insertNewcomers(docs: NewcomerDoc[]): Promise<void>;
 }
 
-// A PUT replaces the whole profile (last writer wins: there is no invariant across fields).
+// A PUT replaces the whole profile (last writer wins: there is no invariant across
+// fields); a first PUT that loses the race to create the profile replaces it instead.
 export function createProfilesRepository(conn: Connection): ProfilesRepository {
   const { Newcomer, Sponsor } = profileModels(conn);
   return {
     async putNewcomer(doc) {
-      await Newcomer.replaceOne({ _id: doc._id }, doc, { upsert: true });
+      await upsertRetryingLostRace(() => Newcomer.replaceOne({ _id: doc._id }, doc, { upsert: true }));
     },
     async getNewcomer(userId) {
       return (await Newcomer.findById(userId).lean<NewcomerDoc>()) ?? undefined;
     },
     async putSponsor(doc) {
-      await Sponsor.replaceOne({ _id: doc._id }, doc, { upsert: true });
+      await upsertRetryingLostRace(() => Sponsor.replaceOne({ _id: doc._id }, doc, { upsert: true }));
     },
     async getSponsor(userId) {
       return (await Sponsor.findById(userId).lean<SponsorDoc>()) ?? undefined;

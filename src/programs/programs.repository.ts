@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
+import { upsertRetryingLostRace } from '../db/upsert.ts';
 import type { ProgramRules } from '../matching/types.ts';
 import { programModel, type ProgramDoc } from './programs.model.ts';
 
@@ -49,7 +50,9 @@ export function createProgramsRepository(conn: Connection): ProgramsRepository {
       return (await Program.exists({ _id: key })) !== null;
     },
     async put({ key, ...rules }, at) {
-      await Program.updateOne({ _id: key }, { $set: { ...rules, updatedAt: at } }, { upsert: true });
+      // Replaces the rules and keeps the weights; a PUT that loses the race to
+      // create a new program updates it instead.
+      await upsertRetryingLostRace(() => Program.updateOne({ _id: key }, { $set: { ...rules, updatedAt: at } }, { upsert: true }));
       return (await this.get(key))!;
     },
     async setWeights(key, weights, at) {

@@ -124,6 +124,31 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     expect((await t.request.get('/api/v1/me/newcomer-profile').set(bearer(both))).body.program).to.equal('aa');
   });
 
+  // FerretDB (and MongoDB under contention) can let two upserts of one new _id
+  // both try the insert; the loser must retry as a replace, not answer 409.
+  // A race is won or lost by timing, so each test runs several rounds.
+  const firstPuts: Array<[string, string, (over: Record<string, unknown>) => Record<string, unknown>, string]> = [
+    ['sponsor', '/api/v1/me/sponsor-profile', sponsorBody, 'sponsor_profiles'],
+    ['newcomer', '/api/v1/me/newcomer-profile', newcomerBody, 'newcomer_profiles'],
+  ];
+  for (const [kind, path, body, collection] of firstPuts) {
+    it(`when one member fires 10 first-time ${kind} profile PUTs at once, then all answer 200 and one of them is stored`, async function () {
+      this.timeout(60_000);
+      for (let round = 0; round < 8; round++) {
+        const fresh = await registerMember(t);
+        const bodies = Array.from({ length: 10 }, (_, i) => body({ availability: [{ day: 'tue', start: `${String(10 + i).padStart(2, '0')}:00`, end: '22:00' }] }));
+        const responses = await Promise.all(bodies.map((b) => t.request.put(path).set(bearer(fresh)).send(b)));
+        expect(responses.map((r) => r.status), `round ${round}`).to.deep.equal(Array(10).fill(200));
+        const stored = await t.db.conn.collection(collection).find({ _id: fresh.id as never }).toArray();
+        expect(stored).to.have.length(1);
+        const starts = bodies.map((b) => (b.availability as Array<{ start: string }>)[0]!.start);
+        expect(starts).to.include(stored[0]!.availability[0].start);
+        const get = await t.request.get(path).set(bearer(fresh));
+        expect(get.body.availability).to.deep.equal(stored[0]!.availability);
+      }
+    });
+  }
+
   it('when a profile is written without a token, then 401', async () => {
     const res = await t.request.put('/api/v1/me/newcomer-profile').send(newcomerBody());
     expect(res.status).to.equal(401);
