@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayName } from '../lib/display-name.ts';
 import { isCommonPassword } from './passwords.ts';
 
 export function normaliseEmail(email: string): string {
@@ -21,7 +22,7 @@ export const registerBody = z
       .min(12, 'Must be at least 12 characters.')
       .max(256, 'Must be at most 256 characters.')
       .refine((p) => !isCommonPassword(p), 'This password is too common; choose another.'),
-    displayName: z.string().trim().min(1).max(60).describe('A first name or chosen name; shown to possible matches.'),
+    displayName,
     consent: z.strictObject({
       healthData: z.literal(true, { message: 'Consent to keep recovery-related data is required.' }),
       adult: z.literal(true, { message: 'The service is for adults (18 and over).' }),

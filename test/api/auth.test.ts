@@ -97,6 +97,39 @@ describe('accounts: /api/v1/auth and /api/v1/me', () => {
     expect(res.body.errors).to.deep.include({ path: 'role', message: 'Unknown field.' });
   });
 
+  const spoofingNames: Array<[string, string]> = [
+    ['a right-to-left override', '\u202Eevil'],
+    ['only a zero-width space', '\u200B'],
+    ['a NUL', 'Sam\u0000'],
+    ['a lone surrogate', 'Sam\uD800'],
+    ['a tag character', 'Sam\u{E0041}'],
+  ];
+  for (const [what, displayName] of spoofingNames) {
+    it(`when the display name has ${what}, then 400 naming displayName and no account`, async () => {
+      const body = registration({ displayName });
+      const res = await t.request.post('/api/v1/auth/register').send(body);
+      expect(res.status).to.equal(400);
+      expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+      const issue = res.body.errors.find((e: { path: string }) => e.path === 'displayName');
+      expect(issue?.message).to.match(/^Display name /);
+      expect(await t.db.conn.collection('logins').countDocuments({ _id: body.email as never })).to.equal(0);
+    });
+  }
+
+  const storedNames: Array<[string, string, string]> = [
+    ['a decomposed Zoë', 'Zoe\u0308', 'Zo\u00EB'],
+    ['a Persian name with a ZWNJ between letters', '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645', '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645'],
+  ];
+  for (const [what, displayName, stored] of storedNames) {
+    it(`when the display name is ${what}, then 201 and it is stored in NFC as ${JSON.stringify(stored)}`, async () => {
+      const res = await t.request.post('/api/v1/auth/register').send(registration({ displayName }));
+      expect(res.status).to.equal(201);
+      expect(res.body.user.displayName).to.equal(stored);
+      const user = await t.db.conn.collection('users').findOne({ _id: res.body.user.id as never });
+      expect(user?.displayName).to.equal(stored);
+    });
+  }
+
   it('when login gets an operator object for the email, then 400 and no query runs on it', async () => {
     const res = await t.request.post('/api/v1/auth/login').send({ email: { $ne: null }, password: 'x' });
     expect(res.status).to.equal(400);
