@@ -1,22 +1,10 @@
 // Recovery time in whole days, counted in the member's own time zone: on the
 // anniversary morning in Sydney the day has already turned, whatever UTC says.
 
+import { dayNumberOfDate } from '../lib/calendar-date.ts';
 import { localDayNumber } from './availability.ts';
 
-const DAY_MS = 86_400_000;
-
-/** Days since 1970-01-01 for 'YYYY-MM-DD'; NaN when malformed. */
-export function dayNumberOfDate(ymd: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
-  if (m === null) return NaN;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  const t = Date.UTC(y, mo - 1, d);
-  const check = new Date(t);
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return NaN;
-  return Math.floor(t / DAY_MS);
-}
+export { dayNumberOfDate } from '../lib/calendar-date.ts';
 
 /** Whole days from a recovery day number to `today`; never negative, 0 when unknown. */
 export function daysSince(recoveryDay: number, today: number): number {

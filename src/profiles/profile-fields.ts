@@ -58,10 +58,6 @@ export function localDate(zone: string, now: Date): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
-export function isCalendarDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
+export { isCalendarDate } from '../lib/calendar-date.ts';
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;

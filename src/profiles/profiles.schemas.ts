@@ -41,7 +41,14 @@ const language = z
     return canonical;
   });
 
-const recoveryDate = z.string().refine(isCalendarDate, 'Must be a date as YYYY-MM-DD.');
+// A date before 1930 is a typo, not a recovery: it would put centuries on a
+// card. (AA itself began in 1935.)
+const EARLIEST_RECOVERY_DATE = '1930-01-01';
+
+const recoveryDate = z.string().superRefine((date, ctx) => {
+  if (!isCalendarDate(date)) ctx.addIssue({ code: 'custom', message: 'Must be a date as YYYY-MM-DD.' });
+  else if (date < EARLIEST_RECOVERY_DATE) ctx.addIssue({ code: 'custom', message: `Must be on or after ${EARLIEST_RECOVERY_DATE}.` });
+});
 
 const location = z.strictObject({
   region: z.string().trim().min(1).max(80),

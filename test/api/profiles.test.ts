@@ -116,6 +116,32 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     });
   }
 
+  const earliestDates: Array<[string, string, (over: Record<string, unknown>) => Record<string, unknown>, string]> = [
+    ['sponsor', '/api/v1/me/sponsor-profile', sponsorBody, 'sponsor_profiles'],
+    ['newcomer', '/api/v1/me/newcomer-profile', newcomerBody, 'newcomer_profiles'],
+  ];
+  for (const [kind, path, body, collection] of earliestDates) {
+    for (const recoveryDate of ['1000-01-01', '1929-12-31', '0050-06-01']) {
+      it(`when a ${kind} profile has the recovery date ${recoveryDate}, then 400 naming recoveryDate and nothing stored`, async () => {
+        const fresh = await registerMember(t);
+        const res = await t.request.put(path).set(bearer(fresh)).send(body({ recoveryDate }));
+        expect(res.status).to.equal(400);
+        expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+        expect(res.body.errors).to.deep.include({ path: 'recoveryDate', message: 'Must be on or after 1930-01-01.' });
+        expect(await t.db.conn.collection(collection).countDocuments({ _id: fresh.id as never })).to.equal(0);
+      });
+    }
+
+    it(`when a ${kind} profile has the recovery date 1930-01-01, then it is stored`, async () => {
+      const fresh = await registerMember(t);
+      const res = await t.request.put(path).set(bearer(fresh)).send(body({ recoveryDate: '1930-01-01' }));
+      expect(res.status).to.equal(200);
+      expect(res.body.recoveryDate).to.equal('1930-01-01');
+      const stored = await t.db.conn.collection(collection).findOne({ _id: fresh.id as never });
+      expect(stored?.recoveryDate).to.equal('1930-01-01');
+    });
+  }
+
   it('when a member is both sponsor and newcomer, then both profiles are kept apart', async () => {
     const both = await registerMember(t);
     expect((await t.request.put('/api/v1/me/sponsor-profile').set(bearer(both)).send(sponsorBody())).status).to.equal(200);
