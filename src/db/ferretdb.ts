@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LocalDatabaseUnavailable, type LocalDatabase, type Progress } from './local-database.types.ts';
+import { ensureOwnerOnlyDir } from './owner-only.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const sourceDir = join(projectRoot, 'tools', 'ferretdb');
@@ -67,8 +68,11 @@ export interface FerretDBOptions {
 
 export async function startFerretDB(opts: FerretDBOptions): Promise<LocalDatabase> {
   const bin = await buildFerretDB(opts.progress);
-  mkdirSync(opts.dataDir, { recursive: true });
-  const args = ['-listen', '127.0.0.1:0', '-data', join(opts.dataDir, 'sqlite')];
+  ensureOwnerOnlyDir(opts.dataDir);
+  const sqliteDir = join(opts.dataDir, 'sqlite');
+  // FerretDB creates its files with the umask's modes; a private folder keeps them private.
+  if (!opts.postgresqlUrl) ensureOwnerOnlyDir(sqliteDir);
+  const args = ['-listen', '127.0.0.1:0', '-data', sqliteDir];
   if (opts.postgresqlUrl) args.push('-postgresql', opts.postgresqlUrl);
   // stdin stays a pipe: the launcher exits when it closes, so the database
   // never outlives its parent, even after a crash or SIGKILL.

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { startFerretDB } from './ferretdb.ts';
 import { startMongod } from './mongod.ts';
+import { ensureOwnerOnlyDir, tightenOwnerOnly, writeOwnerOnly } from './owner-only.ts';
 import { LocalDatabaseUnavailable, type LocalDatabase, type Progress } from './local-database.types.ts';
 
 export { LocalDatabaseUnavailable, type LocalDatabase } from './local-database.types.ts';
@@ -59,9 +60,11 @@ export async function findRunningLocalDatabase(dataDir: string): Promise<LocalDa
  * record its address for the other commands (create-admin, seed) to find.
  */
 export async function openLocalDatabase(opts: LocalDatabaseOptions): Promise<LocalDatabase> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  ensureOwnerOnlyDir(opts.dataDir);
   const running = await findRunningLocalDatabase(opts.dataDir);
   if (running) {
+    // Recorded by an earlier version that left it readable by everyone.
+    tightenOwnerOnly(addressFile(opts.dataDir));
     opts.progress(`using the ${running.engine} already serving ${opts.dataDir}`);
     return running;
   }
@@ -80,7 +83,8 @@ export async function openLocalDatabase(opts: LocalDatabaseOptions): Promise<Loc
     });
   }
   const record: AddressFile = { uri: db.uri, engine: db.engine, version: db.version, pid: process.pid };
-  writeFileSync(addressFile(opts.dataDir), JSON.stringify(record));
+  // The address is all it takes to connect (the local database has no password).
+  writeOwnerOnly(addressFile(opts.dataDir), JSON.stringify(record));
   const started = db;
   return {
     ...started,

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalDatabase, Progress } from './local-database.types.ts';
+import { ensureOwnerOnlyDir } from './owner-only.ts';
 
 function mongodOnPath(): string | undefined {
   const r = spawnSync('sh', ['-c', 'command -v mongod'], { encoding: 'utf8' });
@@ -32,7 +33,7 @@ export async function startMongod(dataDir: string, progress: Progress): Promise<
     return undefined;
   }
   const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
-  mkdirSync(join(dataDir, 'mongod'), { recursive: true });
+  ensureOwnerOnlyDir(join(dataDir, 'mongod'));
   try {
     progress(systemBinary ? `starting mongod from ${systemBinary}` : 'looking for mongod (mongodb-memory-server download)…');
     // Resolve (or download) the binary first: a failure here is quiet and fast,
