@@ -1,22 +1,28 @@
 // All benchmarks, one after another: top-k ranking, exact assignment (checked
-// against HiGHS) and the proposals endpoint over HTTP. Writes bench/RESULTS.md
-// (the machine, the date, then each section) and exits non-zero, loudly, when a
-// section misses its target, fails, or an objective differs from HiGHS; the
-// results file is written first either way.
+// against HiGHS), the proposals endpoint over HTTP and profile writes over HTTP.
+// Writes bench/RESULTS.md (the machine, the date, then each section) and exits
+// non-zero, loudly, when a section misses its target, fails, or an objective
+// differs from HiGHS; the results file is written first either way.
+// The writes section has no target; its earlier runs on other code are carried
+// over from the previous RESULTS.md, so that before and after stay side by side.
 //
 //   npm run bench
+//   BENCH_LABEL="after the feed change" npm run bench   # names the writes run
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchAssign, type BenchSection } from './assign.bench.ts';
 import { benchHttp } from './http.bench.ts';
 import { benchTopK } from './topk.bench.ts';
+import { benchWrites } from './write.bench.ts';
 
 interface Outcome {
   name: string;
   markdown: string;
   ok: boolean;
+  /** What the summary says when it passed (default: target met). */
+  passed: string;
   /** Why it failed, when it did. */
   problem?: string;
   seconds: number;
@@ -25,15 +31,20 @@ interface Outcome {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown error';
 
-async function section(name: string, run: () => Promise<Outcome['markdown'] | { markdown: string; ok: boolean }>): Promise<Outcome> {
+async function section(
+  name: string,
+  run: () => Promise<Outcome['markdown'] | { markdown: string; ok: boolean }>,
+  passed = 'target met',
+  problem = 'target not met',
+): Promise<Outcome> {
   log(`\n=== ${name} ===`);
   const started = performance.now();
   try {
     const r = await run();
     const seconds = (performance.now() - started) / 1000;
     const ok = typeof r === 'string' ? true : r.ok;
-    log(`=== ${name}: ${ok ? 'target met' : 'TARGET NOT MET'} (${seconds.toFixed(0)} s) ===`);
-    return { name, markdown: typeof r === 'string' ? r : r.markdown, ok, seconds, ...(ok ? {} : { problem: 'target not met' }) };
+    log(`=== ${name}: ${ok ? passed : problem.toUpperCase()} (${seconds.toFixed(0)} s) ===`);
+    return { name, markdown: typeof r === 'string' ? r : r.markdown, ok, passed, seconds, ...(ok ? {} : { problem }) };
   } catch (err) {
     const seconds = (performance.now() - started) / 1000;
     // benchAssign throws on an objective mismatch with its section attached.
@@ -42,7 +53,7 @@ async function section(name: string, run: () => Promise<Outcome['markdown'] | { 
     const markdown = attached
       ? `## ${attached.title}\n\n${attached.markdown}\n`
       : `## ${name}\n\n**FAILED:** ${firstLine(err)}\n`;
-    return { name, markdown, ok: false, problem: firstLine(err), seconds };
+    return { name, markdown, ok: false, passed, problem: firstLine(err), seconds };
   }
 }
 
@@ -60,8 +71,42 @@ function machine(): string {
   ].join('\n');
 }
 
+const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+const WRITE_RUN = /<!-- write-run (.*?) -->[\s\S]*?<!-- \/write-run -->/g;
+const KEEP_WRITE_RUNS = 4;
+
+/** Shifts the block's headings so that its first one is at `level` (the run's heading; its subsections follow). */
+function headingsFrom(level: number, block: string): string {
+  const first = /^(#+) /m.exec(block)?.[1]?.length ?? level;
+  return block.replace(/^(#+) /gm, (_, h: string) => `${'#'.repeat(Math.max(1, h.length + level - first))} `);
+}
+
+/** The writes section: this run, then the earlier runs of the previous RESULTS.md that measured other code (or had another label). */
+function writesSection(current: { markdown: string; id: string }, previous: string): string {
+  const earlier = [...previous.matchAll(WRITE_RUN)].filter((m, i, all) => m[1] !== current.id && all.findIndex((x) => x[1] === m[1]) === i).slice(0, KEEP_WRITE_RUNS);
+  return [
+    '## Writes (PUT /api/v1/me/sponsor-profile and /newcomer-profile, 1 client and 16 concurrent clients)',
+    '',
+    'No target: a measurement of where the time goes. What is measured: bench/README.md.',
+    '',
+    current.markdown,
+    ...(earlier.length
+      ? [
+          '',
+          `### Earlier write measurements`,
+          '',
+          `Kept by bench/run.ts from the previous RESULTS.md (runs of other code or with another BENCH_LABEL; newest first, at most ${KEEP_WRITE_RUNS}); their machine load is in each.`,
+          '',
+          earlier.map((m) => headingsFrom(4, m[0])).join('\n\n'),
+        ]
+      : []),
+    '',
+  ].join('\n');
+}
+
 async function main(): Promise<number> {
   const startedAt = new Date();
+  const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
   const header = machine();
   const outcomes: Outcome[] = [];
   outcomes.push(await section('Top-k ranking', () => benchTopK()));
@@ -72,13 +117,24 @@ async function main(): Promise<number> {
     }),
   );
   outcomes.push(await section('Proposals over HTTP', () => benchHttp(log)));
+  outcomes.push(
+    await section(
+      'Writes',
+      async () => {
+        const w = await benchWrites(log);
+        return { markdown: writesSection(w, previous), ok: w.ok };
+      },
+      'measured (no target)',
+      'some PUTs were not answered 2xx',
+    ),
+  );
 
   const failed = outcomes.filter((o) => !o.ok);
   const totalSeconds = outcomes.reduce((s, o) => s + o.seconds, 0);
   const summary = [
     '| section | result | time |',
     '| --- | --- | ---: |',
-    ...outcomes.map((o) => `| ${o.name} | ${o.ok ? 'target met' : `**${o.problem ?? 'FAILED'}**`} | ${o.seconds.toFixed(0)} s |`),
+    ...outcomes.map((o) => `| ${o.name} | ${o.ok ? o.passed : `**${o.problem ?? 'FAILED'}**`} | ${o.seconds.toFixed(0)} s |`),
   ].join('\n');
   const doc = [
     '# Benchmark results',
@@ -92,9 +148,8 @@ async function main(): Promise<number> {
     ...(failed.length ? [`**${failed.length} section(s) missed a target or failed: ${failed.map((f) => f.name).join(', ')}.**`, ''] : []),
     ...outcomes.map((o) => o.markdown.trimEnd() + '\n'),
   ].join('\n');
-  const out = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  writeFileSync(out, doc);
-  log(`\nwrote ${out}`);
+  writeFileSync(RESULTS, doc);
+  log(`\nwrote ${RESULTS}`);
 
   if (failed.length) {
     log('');
