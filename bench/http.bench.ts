@@ -24,7 +24,7 @@ import { pino } from 'pino';
 import { createApp } from '../src/app.ts';
 import { startAccessCache } from '../src/auth/access-cache.ts';
 import { loadConfig } from '../src/config.ts';
-import { prepareDatabase } from '../src/db/prepare.ts';
+import { prepareDatabase } from '../src/prepare.ts';
 import { createUsersRepository } from '../src/auth/users.repository.ts';
 import { toNewcomerProfile } from '../src/matching/matching-engine.ts';
 import { rank } from '../src/matching/rank.ts';

@@ -27,7 +27,7 @@ import { createChangeFeed } from '../src/db/change-feed.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDatabase, type OpenDatabase } from '../src/db/database.ts';
 import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
-import { prepareDatabase } from '../src/db/prepare.ts';
+import { prepareDatabase } from '../src/prepare.ts';
 
 const USAGE = 'usage: npm run create-admin -- --email someone@example.org [--display-name "Name"]';
 const TERMS_VERSION = 'admin-bootstrap';

@@ -27,7 +27,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { createChangeFeed, type ChangeFeed } from '../src/db/change-feed.ts';
 import { openDatabase, type OpenDatabase } from '../src/db/database.ts';
 import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
-import { prepareDatabase } from '../src/db/prepare.ts';
+import { prepareDatabase } from '../src/prepare.ts';
 import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts';
 import { startMatchingEngine } from '../src/matching/matching-engine.ts';
 import { toNewcomerProfile } from '../src/matching/matching-engine.ts';

@@ -2,6 +2,9 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Connection } from 'mongoose';
+import { createAuditRepository, createPseudonymsRepository } from './audit/audit.repository.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
+import { createAuditor } from './audit/audit.service.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import type { TokenConfig } from './auth/tokens.ts';
 import type { AccessCache } from './auth/access-cache.ts';
@@ -23,7 +26,7 @@ import { profilesRoutes } from './profiles/profiles.routes.ts';
 import type { MatchHistorySource } from './matching/match-history.source.ts';
 import type { MatchingEngine } from './matching/matching-engine.ts';
 import { matchingRoutes } from './matching/matching.routes.ts';
-import { createRunsRepository } from './matching/matching.service.ts';
+import { createRunsRepository } from './matching/runs.repository.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -50,6 +53,8 @@ export function createApp(deps: AppDeps): App {
   const programs = createProgramsRepository(deps.conn);
   const profiles = createProfilesRepository(deps.conn);
   const { engine, clock } = deps;
+  const auditDeps = { audit: createAuditRepository(deps.conn), pseudonyms: createPseudonymsRepository(deps.conn), clock };
+  const auditor = createAuditor(auditDeps);
 
   const routes: RouteSpec[] = [
     ...authRoutes({
@@ -60,9 +65,10 @@ export function createApp(deps: AppDeps): App {
       rateLimits: deps.config.rateLimits,
       programExists: (key) => programs.exists(key),
     }),
-    ...programsRoutes({ programs, engine, clock }),
+    ...programsRoutes({ programs, programsChanged: (by) => engine.programsChanged(by), clock }),
     ...profilesRoutes({ profiles, programs, users, engine, clock }),
-    ...matchingRoutes({ engine, profiles, history: deps.history, runs: createRunsRepository(deps.conn), clock }),
+    ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), clock }),
+    ...auditRoutes(auditDeps),
   ];
 
   const app = express();
@@ -91,6 +97,7 @@ export function createApp(deps: AppDeps): App {
     mountRoutes(routes, {
       authenticate: authenticate({ access, tokens: deps.tokens, clock: deps.clock }),
       requireAccess: (access) => requireRole(access),
+      audit: (entry) => auditor.record(entry),
     }),
   );
 

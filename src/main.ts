@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { LocalDatabaseUnavailable } from './db/local-database.ts';
 import { localJwtSecret } from './db/local-secret.ts';
-import { prepareDatabase } from './db/prepare.ts';
+import { prepareDatabase } from './prepare.ts';
 import { createLogger } from './http/logger.ts';
 import { startAccessCache } from './auth/access-cache.ts';
 import { createUsersRepository } from './auth/users.repository.ts';

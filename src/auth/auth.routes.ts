@@ -75,6 +75,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       access: 'admin',
       query: findUserQuery,
       responses: { 200: { description: 'Matching users (zero or one)', schema: z.object({ users: z.array(userView) }) } },
+      audit: { action: 'find-user', subjects: (_input, result) => (result.body as { users: Array<{ id: string }> }).users.map((u) => u.id) },
       handle: async ({ query }) => ({ status: 200, body: { users: await auth.findUserByEmail(deps, query.email) } }),
     }),
     defineRoute({
@@ -86,6 +87,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       params: userIdParams,
       body: setRolesBody,
       responses: { 200: { description: 'The updated account', schema: userView } },
+      audit: { action: 'set-roles', decision: true, subjects: ({ params }) => [params.id] },
       handle: async ({ params, body }) => ({ status: 200, body: await auth.setCoordinatorRoles(deps, params.id, body.coordinatorOf) }),
     }),
   ];

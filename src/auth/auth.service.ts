@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, notFound } from '../errors.ts';
-import type { Actor } from './actor.ts';
+import type { Actor } from '../access/actor.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { signAccessToken, verifyAccessToken, type TokenConfig } from './tokens.ts';
 import type { User, UsersRepository } from './users.repository.ts';

@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { Actor } from '../auth/actor.ts';
+import type { Actor } from '../access/actor.ts';
+import { isAuditedRead } from '../access/policy.ts';
 import { parse } from './parse.ts';
 
 export type Access = 'public' | 'member' | 'coordinator' | 'admin';
@@ -37,6 +38,16 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   /** Extra middleware run after authentication and before parsing (rate limits). */
   before?: RequestHandler[];
+  /**
+   * What the audit log records of a successful call: a decision (`decision:
+   * true`) always; a read only when a coordinator or admin reads another
+   * member's data (the access policy's rule). `subjects` names whose data it is.
+   */
+  audit?: {
+    action: string;
+    decision?: boolean;
+    subjects?: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, result: RouteResult) => readonly string[];
+  };
   handle(input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
 }
 
@@ -50,9 +61,19 @@ export function expressPath(openApiPath: string): string {
   return openApiPath.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
 }
 
+export interface AuditHook {
+  actorId: string;
+  subjectIds: readonly string[];
+  action: string;
+  route: string;
+  requestId: string;
+}
+
 export interface MountGuards {
   authenticate: RequestHandler;
   requireAccess(access: Exclude<Access, 'public' | 'member'>): RequestHandler;
+  /** Records an audited call before its answer is sent. */
+  audit(entry: AuditHook): Promise<void>;
 }
 
 const ANONYMOUS: Actor = { id: '', role: 'member', isAdmin: false, coordinatorOf: [] };
@@ -69,7 +90,20 @@ export function mountRoutes(specs: readonly RouteSpec[], guards: MountGuards): R
       const query = spec.query ? parse(spec.query, { ...req.query }, 'query') : undefined;
       const body = spec.body ? parse(spec.body, req.body ?? {}, 'request body') : undefined;
       const actor = (res.locals.actor as Actor | undefined) ?? ANONYMOUS;
-      const result = await spec.handle({ params, query, body, actor, req, res });
+      const input = { params, query, body, actor, req, res };
+      const result = await spec.handle(input);
+      if (spec.audit && result.status < 400 && actor.id) {
+        const subjectIds = spec.audit.subjects?.(input, result) ?? [];
+        if (spec.audit.decision || isAuditedRead(actor, subjectIds)) {
+          await guards.audit({
+            actorId: actor.id,
+            subjectIds,
+            action: spec.audit.action,
+            route: `${spec.method.toUpperCase()} ${spec.path}`,
+            requestId: String(res.getHeader('X-Request-Id') ?? ''),
+          });
+        }
+      }
       for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
       if (result.body === undefined) res.status(result.status).end();
       else res.status(result.status).json(result.body);

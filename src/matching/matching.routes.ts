@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { programKey } from '../auth/auth.schemas.ts';
 import { defineRoute, type RouteSpec } from '../http/route.ts';
+import { programKey } from '../programs/program-rules.ts';
+import { FACTORS } from './types.ts';
 import * as matching from './matching.service.ts';
 
 const reason = z.object({ factor: z.string(), contribution: z.number().optional(), text: z.string() });
@@ -41,6 +42,20 @@ const runView = z
 
 const uuidParam = z.string().uuid();
 
+const weightsBody = z
+  .strictObject(Object.fromEntries(FACTORS.map((f) => [f, z.number().min(0).max(100)])) as Record<(typeof FACTORS)[number], z.ZodNumber>)
+  .refine((w) => Object.values(w).some((v) => v > 0), 'At least one weight must be above zero.')
+  .meta({ id: 'MatchingWeights' });
+
+const programKeyParams = z.strictObject({ key: programKey });
+
+interface RunSubjects {
+  pairs: Array<{ newcomerId: string; sponsorId: string }>;
+  unmatched: Array<{ newcomerId: string }>;
+}
+// Whose data a run holds: every newcomer in it and every sponsor paired.
+const runSubjects = (run: RunSubjects) => [...run.pairs.flatMap((p) => [p.newcomerId, p.sponsorId]), ...run.unmatched.map((u) => u.newcomerId)];
+
 export function matchingRoutes(deps: matching.MatchingDeps): RouteSpec[] {
   return [
     defineRoute({
@@ -55,6 +70,7 @@ export function matchingRoutes(deps: matching.MatchingDeps): RouteSpec[] {
         sponsor: uuidParam.optional().describe('Coordinators: explain this one sponsor, with every rule they fail'),
       }),
       responses: { 200: { description: 'Proposals (anonymised cards for the newcomer)', schema: proposalsView }, 404: { description: 'No such newcomer' } },
+      audit: { action: 'read-proposals', subjects: ({ params }) => [params.userId] },
       handle: async ({ actor, params, query }) => ({
         status: 200,
         body: await matching.getProposals(deps, actor, params.userId, { limit: query.limit, ...(query.sponsor ? { sponsor: query.sponsor } : {}) }),
@@ -70,6 +86,7 @@ export function matchingRoutes(deps: matching.MatchingDeps): RouteSpec[] {
         .strictObject({ program: programKey.optional(), mode: z.enum(['participation', 'score']).default('participation') })
         .meta({ id: 'MatchingRunRequest' }),
       responses: { 201: { description: 'The stored run', schema: runView } },
+      audit: { action: 'create-run', decision: true, subjects: (_input, result) => runSubjects(result.body as RunSubjects) },
       handle: async ({ actor, body }) => ({
         status: 201,
         body: await matching.createRun(deps, actor, { mode: body.mode, ...(body.program ? { program: body.program } : {}) }),
@@ -83,7 +100,30 @@ export function matchingRoutes(deps: matching.MatchingDeps): RouteSpec[] {
       access: 'coordinator',
       params: z.strictObject({ id: uuidParam }),
       responses: { 200: { description: 'The run', schema: runView } },
+      audit: { action: 'read-run', decision: true, subjects: (_input, result) => runSubjects(result.body as RunSubjects) },
       handle: async ({ actor, params }) => ({ status: 200, body: await matching.getRun(deps, actor, params.id) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/programs/{key}/matching-weights',
+      summary: "A program's matching weights",
+      tag: 'Programs',
+      access: 'coordinator',
+      params: programKeyParams,
+      responses: { 200: { description: 'Weights per factor', schema: weightsBody } },
+      handle: async ({ params, actor }) => ({ status: 200, body: await matching.getWeights(deps, actor, params.key) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/programs/{key}/matching-weights',
+      summary: "Replace a program's matching weights (non-negative; hard rules are not weights)",
+      tag: 'Programs',
+      access: 'coordinator',
+      params: programKeyParams,
+      body: weightsBody,
+      responses: { 200: { description: 'Weights per factor', schema: weightsBody } },
+      audit: { action: 'set-matching-weights', decision: true },
+      handle: async ({ params, actor, body }) => ({ status: 200, body: await matching.setWeights(deps, actor, params.key, body) }),
     }),
   ];
 }

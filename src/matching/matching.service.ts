@@ -1,42 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import type { Connection } from 'mongoose';
-import { Schema, type Model } from 'mongoose';
-import type { Actor } from '../auth/actor.ts';
-import { isCoordinatorOf } from '../auth/actor.ts';
-import { AppError, notFound } from '../errors.ts';
+import type { Actor } from '../access/actor.ts';
+import { newcomerAccess, requireExplainAccess, requireProgramCoordinator, requireRunAccess, runScope } from '../access/policy.ts';
+import { notFound } from '../errors.ts';
 import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
+import type { ProgramsRepository } from '../programs/programs.repository.ts';
 import { assign, type AssignMode } from './assign.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
 import { toNewcomerProfile, type MatchingEngine } from './matching-engine.ts';
 import { explain, rank } from './rank.ts';
 import { newcomerSafeReasons, ruleText } from './reasons.ts';
 import { recoveryDays, wholeYears } from './recovery.ts';
-import { RULES, type Reason, type RuleName } from './types.ts';
+import type { RunDoc, RunsRepository } from './runs.repository.ts';
+import { RULES, type MatchingWeights, type Reason, type RuleName } from './types.ts';
 
 export interface MatchingDeps {
   engine: MatchingEngine;
   profiles: ProfilesRepository;
   history: MatchHistorySource;
   runs: RunsRepository;
+  programs: ProgramsRepository;
   clock: () => Date;
 }
 
 
-/**
- * Who may see a newcomer's proposals: the newcomer, or a coordinator of their
- * program. Anyone else who is not a coordinator gets 404 (existence is not
- * revealed); a coordinator of another program gets 403.
- */
 async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
   const newcomer = await deps.engine.newcomer(userId);
-  const isSelf = actor.id === userId;
-  if (!newcomer) throw notFound('newcomer-profile');
-  if (isSelf) return { newcomer, asCoordinator: false };
-  if (isCoordinatorOf(actor, newcomer.program)) return { newcomer, asCoordinator: true };
-  if (actor.coordinatorOf.length) throw new AppError('forbidden', 'not-coordinator-of-program', "Only coordinators of this newcomer's program can see their proposals.");
-  throw notFound('newcomer-profile');
+  const access = newcomerAccess(actor, newcomer);
+  return { newcomer: newcomer!, asCoordinator: access === 'coordinator' };
 }
-
 
 /** A coordinator's reason: the factor, its points and the plain words (not the newcomer's wording). */
 const coordinatorReasons = (reasons: readonly Reason[]) => reasons.map(({ factor, contribution, text }) => ({ factor, contribution, text }));
@@ -52,7 +43,7 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
   const programs = deps.engine.programs();
 
   if (opts.sponsor !== undefined) {
-    if (!asCoordinator) throw new AppError('forbidden', 'coordinators-only', 'Only coordinators can ask why a particular sponsor was or was not proposed.');
+    requireExplainAccess(asCoordinator ? 'coordinator' : 'self');
     const e = explain(deps.engine.index, newcomer, opts.sponsor, ctx);
     if (!e) throw notFound('sponsor-profile');
     return e.eligible
@@ -84,46 +75,6 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
 
 // ---- pool runs ----
 
-export interface RunDoc {
-  _id: string;
-  mode: AssignMode;
-  programs: string[];
-  createdBy: string;
-  createdAt: Date;
-  pairs: Array<{ newcomerId: string; sponsorId: string; score: number; reasons: Array<Pick<Reason, 'factor' | 'contribution' | 'text'>> }>;
-  unmatched: Array<{ newcomerId: string; reasons: Array<{ rule?: string; count?: number; text: string }> }>;
-}
-
-export interface RunsRepository {
-  insert(run: RunDoc): Promise<void>;
-  get(id: string): Promise<RunDoc | undefined>;
-}
-
-const runSchema = new Schema<RunDoc>(
-  {
-    _id: { type: String, required: true },
-    mode: { type: String, required: true },
-    programs: { type: [String], required: true },
-    createdBy: { type: String, required: true },
-    createdAt: { type: Date, required: true },
-    pairs: { type: Schema.Types.Mixed, required: true },
-    unmatched: { type: Schema.Types.Mixed, required: true },
-  },
-  { versionKey: false, collection: 'matching_runs', minimize: false },
-);
-
-export function createRunsRepository(conn: Connection): RunsRepository {
-  const Run = (conn.models.MatchingRun as Model<RunDoc>) ?? conn.model<RunDoc>('MatchingRun', runSchema);
-  return {
-    async insert(run) {
-      await Run.create(run);
-    },
-    async get(id) {
-      return (await Run.findById(id).lean<RunDoc>()) ?? undefined;
-    },
-  };
-}
-
 function runView(r: RunDoc) {
   return { id: r._id, mode: r.mode, programs: r.programs, createdAt: new Date(r.createdAt).toISOString(), pairs: r.pairs, unmatched: r.unmatched };
 }
@@ -133,10 +84,10 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   let programs: string[];
   if (input.program !== undefined) {
     if (!known.has(input.program)) throw notFound('program');
-    if (!isCoordinatorOf(actor, input.program)) throw new AppError('forbidden', 'not-coordinator-of-program', 'You do not coordinate this program.');
+    requireProgramCoordinator(actor, input.program);
     programs = [input.program];
   } else {
-    programs = actor.isAdmin ? [...known.keys()] : actor.coordinatorOf.filter((p) => known.has(p));
+    programs = runScope(actor, new Set(known.keys()));
   }
   const inScope = new Set(programs);
   const now = deps.clock();
@@ -206,10 +157,22 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
 export async function getRun(deps: MatchingDeps, actor: Actor, id: string) {
   const run = await deps.runs.get(id);
   if (!run) throw notFound('matching-run');
-  // A run holds reasons about every newcomer in it: only someone who
-  // coordinates every program of the run (or an admin) may read it.
-  if (!actor.isAdmin && !run.programs.every((p) => actor.coordinatorOf.includes(p))) {
-    throw new AppError('forbidden', 'not-coordinator-of-program', 'This run is for programs you do not coordinate.');
-  }
+  requireRunAccess(actor, run);
   return runView(run);
+}
+
+// ---- matching weights ----
+
+export async function getWeights(deps: MatchingDeps, actor: Actor, program: string): Promise<MatchingWeights> {
+  if (!(await deps.programs.exists(program))) throw notFound('program');
+  requireProgramCoordinator(actor, program);
+  return deps.engine.weightsFor(program);
+}
+
+export async function setWeights(deps: MatchingDeps, actor: Actor, program: string, weights: MatchingWeights): Promise<MatchingWeights> {
+  if (!(await deps.programs.exists(program))) throw notFound('program');
+  requireProgramCoordinator(actor, program);
+  await deps.programs.setWeights(program, weights, deps.clock());
+  await deps.engine.programsChanged(actor.id);
+  return deps.engine.weightsFor(program);
 }

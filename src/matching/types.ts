@@ -1,3 +1,5 @@
+import type { ProgramRules } from '../programs/program-rules.ts';
+
 // The plain data the matching core works on. Field names are the API's JSON:
 // the service validates and normalises profiles before they reach this code.
 
@@ -23,19 +25,8 @@ export const CONTACT_MODES: readonly ContactMode[] = ['in-person', 'phone', 'vid
 export type AgeBand = '18-24' | '25-34' | '35-44' | '45-54' | '55-64' | '65+';
 export const AGE_BANDS: readonly AgeBand[] = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'];
 
-export type ProgramFamily = 'twelve-step' | 'secular' | 'religious' | 'contemplative' | 'family';
-
-export interface ProgramRules {
-  key: string;
-  name: string;
-  family: ProgramFamily;
-  roleWord: 'sponsor' | 'mentor';
-  minRecoveryDays: number;
-  minRecoveryGapDays: number;
-  genderRule: 'same-gender-by-default' | 'none';
-  requiresOwnSponsor: boolean;
-  experiences: string[];
-}
+// The program registry's types live with the registry; the matching core reads them.
+export type { ProgramFamily, ProgramRules } from '../programs/program-rules.ts';
 
 export interface Location {
   region: string;

@@ -1,5 +1,5 @@
 import { AppError, notFound, type FieldError } from '../errors.ts';
-import type { Actor } from '../auth/actor.ts';
+import type { Actor } from '../access/actor.ts';
 import type { UsersRepository } from '../auth/users.repository.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
 import type { MatchingEngine } from '../matching/matching-engine.ts';

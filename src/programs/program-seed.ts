@@ -1,4 +1,4 @@
-import type { ProgramRules } from '../matching/types.ts';
+import type { ProgramRules } from './program-rules.ts';
 
 const substanceExperiences = ['alcohol', 'opioids', 'stimulants', 'cannabis', 'sedatives', 'methamphetamine', 'cocaine', 'gambling'];
 const lifeExperiences = ['co-occurring-mental-health', 'parent', 'veteran', 'justice-involved', 'lgbtq', 'chronic-pain', 'grief'];

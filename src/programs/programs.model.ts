@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { ProgramRules } from '../matching/types.ts';
+import type { ProgramRules } from './program-rules.ts';
 
 export interface ProgramDoc extends Omit<ProgramRules, 'key'> {
   _id: string;

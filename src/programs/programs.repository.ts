@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
 import { upsertRetryingLostRace } from '../db/upsert.ts';
-import type { ProgramRules } from '../matching/types.ts';
+import type { ProgramRules } from './program-rules.ts';
 import { programModel, type ProgramDoc } from './programs.model.ts';
 
 export interface StoredProgram extends ProgramRules {

@@ -43,6 +43,7 @@ describe('caches: what they hold and how they are repaired', () => {
     try {
       const c = await makeCoordinator(t, ['aa']);
       const m = await registerMember(t);
+      await sleep(500); // the role grant's own announcement has reached the instance (it polls every 100 ms)
       expect((await instance.access.user(c.id))?.roles.coordinatorOf).to.deep.equal(['aa']);
       // Written around the repository, as a lost announcement would leave things.
       await t.db.conn.collection('users').updateOne({ _id: c.id as never }, { $set: { 'roles.coordinatorOf': [] } });

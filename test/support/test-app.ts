@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { prepareDatabase } from '../../src/db/prepare.ts';
+import { prepareDatabase } from '../../src/prepare.ts';
 import type { TokenConfig } from '../../src/auth/tokens.ts';
 import { testClock, type TestClock } from './clock.ts';
 import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';

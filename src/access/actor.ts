@@ -7,7 +7,3 @@ export interface Actor {
   isAdmin: boolean;
   coordinatorOf: string[];
 }
-
-export function isCoordinatorOf(actor: Actor, program: string): boolean {
-  return actor.isAdmin || actor.coordinatorOf.includes(program);
-}

@@ -1,0 +1,69 @@
+import { AppError, notFound } from '../errors.ts';
+import type { Actor } from './actor.ts';
+
+/**
+ * Who may do what: every access decision of the service, in one file a
+ * reviewer can read at once (the role → rights table of the models we
+ * follow). Services ask; they do not decide. Each check either returns what
+ * the caller may see or throws the AppError to answer with:
+ * - 404 when the caller has no business knowing the thing exists (a member
+ *   asking about another member);
+ * - 403 when the caller is a coordinator, but of other programs.
+ * Coordinators of a program read what they need of its members; admins can
+ * do everything coordinators can, for every program; nobody else reads
+ * anyone's data but their own.
+ */
+
+export const isCoordinatorOf = (actor: Actor, program: string): boolean => actor.isAdmin || actor.coordinatorOf.includes(program);
+
+const isAnyCoordinator = (actor: Actor): boolean => actor.isAdmin || actor.coordinatorOf.length > 0;
+
+const notCoordinatorOfProgram = (detail: string) => new AppError('forbidden', 'not-coordinator-of-program', detail);
+
+/** The route-level gate: the role a route needs at all (the program is checked by the service through the rules below). */
+export function requireRoleFor(actor: Actor | undefined, role: 'coordinator' | 'admin'): void {
+  const allowed = actor && (role === 'admin' ? actor.isAdmin : isAnyCoordinator(actor));
+  if (!allowed) throw new AppError('forbidden', 'forbidden', `This needs the ${role} role.`);
+}
+
+export type NewcomerAccess = 'self' | 'coordinator';
+
+/**
+ * A newcomer's profile and proposals: the newcomer, or a coordinator of their
+ * program. A member who is neither learns nothing (404); a coordinator of
+ * another program is told so (403).
+ */
+export function newcomerAccess(actor: Actor, newcomer: { userId: string; program: string } | undefined): NewcomerAccess {
+  if (!newcomer) throw notFound('newcomer-profile');
+  if (actor.id === newcomer.userId) return 'self';
+  if (isCoordinatorOf(actor, newcomer.program)) return 'coordinator';
+  if (isAnyCoordinator(actor)) throw notCoordinatorOfProgram("Only coordinators of this newcomer's program can see this.");
+  throw notFound('newcomer-profile');
+}
+
+/** Why one particular sponsor was or was not proposed: coordinators only (a newcomer sees only the ranking). */
+export function requireExplainAccess(access: NewcomerAccess): void {
+  if (access !== 'coordinator') throw new AppError('forbidden', 'coordinators-only', 'Only coordinators can ask why a particular sponsor was or was not proposed.');
+}
+
+/** Acting in a program (its weights, a run limited to it): its coordinators and admins. */
+export function requireProgramCoordinator(actor: Actor, program: string): void {
+  if (!isCoordinatorOf(actor, program)) throw notCoordinatorOfProgram('Only coordinators of this program (or admins) can do this.');
+}
+
+/** The programs a pool run covers when none is named: all for an admin, else the caller's own. */
+export function runScope(actor: Actor, known: ReadonlySet<string>): string[] {
+  return actor.isAdmin ? [...known] : actor.coordinatorOf.filter((p) => known.has(p));
+}
+
+/** A stored run holds reasons about every newcomer in it: only someone who coordinates every program of the run (or an admin). */
+export function requireRunAccess(actor: Actor, run: { programs: readonly string[] }): void {
+  if (!actor.isAdmin && !run.programs.every((p) => actor.coordinatorOf.includes(p))) {
+    throw notCoordinatorOfProgram('This run is for programs you do not coordinate.');
+  }
+}
+
+/** Whether a read of someone's data by this actor goes to the audit log: a coordinator's or admin's read of another member. */
+export function isAuditedRead(actor: Actor, subjectIds: readonly string[]): boolean {
+  return isAnyCoordinator(actor) && subjectIds.some((id) => id !== actor.id);
+}

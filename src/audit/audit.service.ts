@@ -1,0 +1,96 @@
+import { BoundedMap } from '../lib/bounded-map.ts';
+import type { AuditEntry, AuditRepository, PseudonymsRepository } from './audit.repository.ts';
+
+export interface AuditRecord {
+  actorId: string;
+  subjectIds: readonly string[];
+  action: string;
+  route: string;
+  requestId: string;
+}
+
+export interface Auditor {
+  /** Appends one entry; awaited before the audited answer is sent, so no audited read goes unrecorded. */
+  record(r: AuditRecord): Promise<void>;
+}
+
+export interface AuditDeps {
+  audit: AuditRepository;
+  pseudonyms: PseudonymsRepository;
+  clock: () => Date;
+}
+
+export function createAuditor(deps: AuditDeps): Auditor {
+  // A pseudonym never changes while it exists; an erasure (later) drops it here too.
+  const cache = new BoundedMap<string, string>(100_000);
+  const pseudonymOf = async (userId: string) => {
+    const hit = cache.get(userId);
+    if (hit) return hit;
+    const p = await deps.pseudonyms.of(userId);
+    cache.set(userId, p);
+    return p;
+  };
+  return {
+    async record(r) {
+      const subjects = await Promise.all([...new Set(r.subjectIds)].map(pseudonymOf));
+      await deps.audit.append({ at: deps.clock(), actor: await pseudonymOf(r.actorId), subjects, action: r.action, route: r.route, requestId: r.requestId });
+    },
+  };
+}
+
+export interface AuditQuery {
+  actor?: string;
+  subject?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+}
+
+interface Party {
+  pseudonym: string;
+  /** The member, while the pseudonym mapping exists (null after an erasure). */
+  userId: string | null;
+}
+
+export interface AuditView {
+  id: string;
+  at: string;
+  action: string;
+  route: string;
+  requestId: string;
+  actor: Party;
+  subjects: Party[];
+}
+
+/** Entries newest first; `actor` and `subject` are user ids, looked up through their pseudonyms. */
+export async function listAudit(deps: AuditDeps, q: AuditQuery): Promise<AuditView[]> {
+  const actor = q.actor === undefined ? undefined : await deps.pseudonyms.existing(q.actor);
+  const subject = q.subject === undefined ? undefined : await deps.pseudonyms.existing(q.subject);
+  // Someone with no pseudonym has never been named in the log.
+  if ((q.actor !== undefined && !actor) || (q.subject !== undefined && !subject)) return [];
+  const entries = await deps.audit.find({
+    limit: q.limit,
+    ...(actor ? { actor } : {}),
+    ...(subject ? { subject } : {}),
+    ...(q.from ? { from: q.from } : {}),
+    ...(q.to ? { to: q.to } : {}),
+  });
+  const resolved = new Map<string, string | null>();
+  const party = async (p: string): Promise<Party> => {
+    if (!resolved.has(p)) resolved.set(p, (await deps.pseudonyms.userOf(p)) ?? null);
+    return { pseudonym: p, userId: resolved.get(p) ?? null };
+  };
+  const out: AuditView[] = [];
+  for (const e of entries as AuditEntry[]) {
+    out.push({
+      id: e._id,
+      at: new Date(e.at).toISOString(),
+      action: e.action,
+      route: e.route,
+      requestId: e.requestId,
+      actor: await party(e.actor),
+      subjects: await Promise.all(e.subjects.map(party)),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+import type { Connection } from 'mongoose';
+import { auditModels } from './audit/audit.model.ts';
+import { authModels } from './auth/users.model.ts';
+import { prepareStores, type StoreRegistration } from './db/stores.ts';
+import { runModel } from './matching/runs.model.ts';
+import { profileModels } from './profiles/profiles.model.ts';
+import { SEED_PROGRAMS } from './programs/program-seed.ts';
+import { createProgramsRepository } from './programs/programs.repository.ts';
+
+// Every feature's storage, registered here at the composition root.
+export const STORES: readonly StoreRegistration[] = [
+  { name: 'accounts', register: (conn) => void authModels(conn) },
+  { name: 'audit', register: (conn) => void auditModels(conn) },
+  {
+    name: 'programs',
+    register: (conn) => void createProgramsRepository(conn),
+    seed: async (conn, now) => void (await createProgramsRepository(conn).seed(SEED_PROGRAMS, now)),
+  },
+  { name: 'profiles', register: (conn) => void profileModels(conn) },
+  { name: 'matching-runs', register: (conn) => void runModel(conn) },
+];
+
+/** What a database needs before the service uses it: every feature's models and indexes, and the seeds of a new deployment. */
+export function prepareDatabase(conn: Connection, opts: { buildIndexes: boolean; now: Date }): Promise<void> {
+  return prepareStores(conn, STORES, opts);
+}
