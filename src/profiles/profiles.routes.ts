@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../http/route.ts';
 import { newcomerProfileBody, newcomerProfileView, sponsorProfileBody, sponsorProfileView } from './profiles.schemas.ts';
 import * as profiles from './profiles.service.ts';
@@ -41,6 +42,17 @@ export function profilesRoutes(deps: profiles.ProfilesDeps): RouteSpec[] {
       access: 'member',
       responses: { 200: { description: 'The profile', schema: sponsorProfileView }, 404: { description: 'No profile yet' } },
       handle: async ({ actor }) => ({ status: 200, body: await profiles.getSponsorProfile(deps, actor) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/coordinator/newcomers/{id}',
+      summary: "A newcomer's profile, for a coordinator of their program (audited)",
+      tag: 'Coordination',
+      access: 'coordinator',
+      params: z.strictObject({ id: z.string().uuid() }),
+      responses: { 200: { description: 'The profile', schema: newcomerProfileView }, 403: { description: 'Not a coordinator of their program' }, 404: { description: 'No such newcomer' } },
+      audit: { action: 'read-newcomer-profile', subjects: ({ params }) => [params.id] },
+      handle: async ({ actor, params }) => ({ status: 200, body: await profiles.getNewcomerForCoordinator(deps, actor, params.id) }),
     }),
   ];
 }

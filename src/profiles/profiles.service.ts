@@ -1,5 +1,6 @@
 import { AppError, notFound, type FieldError } from '../errors.ts';
 import type { Actor } from '../access/actor.ts';
+import { newcomerAccess } from '../access/policy.ts';
 import type { UsersRepository } from '../auth/users.repository.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
 import type { MatchingEngine } from '../matching/matching-engine.ts';
@@ -105,4 +106,11 @@ export async function getSponsorProfile(deps: ProfilesDeps, actor: Actor) {
   const doc = await deps.profiles.getSponsor(actor.id);
   if (!doc) throw notFound('sponsor-profile');
   return view(doc);
+}
+
+/** A newcomer's whole profile, for a coordinator of their program (the route audits the read). */
+export async function getNewcomerForCoordinator(deps: ProfilesDeps, actor: Actor, userId: string) {
+  const doc = await deps.profiles.getNewcomer(userId);
+  newcomerAccess(actor, doc ? { userId, program: doc.program } : undefined);
+  return view(doc!);
 }
