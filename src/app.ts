@@ -12,7 +12,7 @@ import { createUsersRepository } from './auth/users.repository.ts';
 import type { Config } from './config.ts';
 import type { ChangeFeed } from './db/change-feed.ts';
 import { isDatabaseReachable } from './db/connect.ts';
-import { authenticate } from './http/authenticate.ts';
+import { authenticate } from './auth/authenticate.ts';
 import { docsRouter } from './http/docs.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { requestLogger } from './http/logger.ts';
@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): App {
       programExists: (key) => programs.exists(key),
     }),
     ...programsRoutes({ programs, programsChanged: (by) => engine.programsChanged(by), clock }),
-    ...profilesRoutes({ profiles, programs, users, engine, clock }),
+    ...profilesRoutes({ profiles, programs, users, changes: engine, clock }),
     ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), clock }),
     ...auditRoutes(auditDeps),
   ];

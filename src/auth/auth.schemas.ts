@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { displayName } from '../lib/display-name.ts';
+import { normaliseEmail } from '../lib/email.ts';
+import { programKey } from '../programs/program-rules.ts';
 import { isCommonPassword } from './passwords.ts';
 
-export function normaliseEmail(email: string): string {
-  return email.normalize('NFKC').trim().toLowerCase();
-}
+export { normaliseEmail } from '../lib/email.ts';
 
 const email = z
   .string()
   .max(254)
   .transform(normaliseEmail)
   .pipe(z.email({ message: 'Must be an email address.' }));
-
-export const programKey = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'Must be a program key (lowercase letters, digits and dashes).');
 
 export const registerBody = z
   .strictObject({

@@ -114,9 +114,3 @@ export async function setCoordinatorRoles(
   deps.access.forgetUser(userId);
   return toUserView(user);
 }
-
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/.exec(header);
-  return m?.[1];
-}

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type Options } from 'express-rate-limit';
-import { normaliseEmail } from '../auth/auth.schemas.ts';
+import { normaliseEmail } from '../lib/email.ts';
 import { AppError } from '../errors.ts';
 
 // The memory store counts per process: with several API instances, give each

@@ -1,5 +1,5 @@
-import type { AvailabilityWindow, Day } from '../matching/types.ts';
-import { DAYS } from '../matching/types.ts';
+import type { AvailabilityWindow, Day } from './profile-types.ts';
+import { DAYS } from './profile-types.ts';
 
 /** The canonical spelling of an IANA zone the runtime knows ('europe/london' → 'Europe/London'), or undefined. */
 export function canonicalTimeZone(zone: string): string | undefined {

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { NewcomerProfile, SponsorProfile } from '../matching/types.ts';
+import type { NewcomerProfile, SponsorProfile } from './profile-types.ts';
 
 export type NewcomerDoc = Omit<NewcomerProfile, 'userId'> & { _id: string; updatedAt: Date };
 export type SponsorDoc = Omit<SponsorProfile, 'userId'> & { _id: string; updatedAt: Date };

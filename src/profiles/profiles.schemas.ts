@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AGE_BANDS, CONTACT_MODES, DAYS, GENDERS, ORIENTATIONS } from '../matching/types.ts';
-import { programKey } from '../auth/auth.schemas.ts';
+import { AGE_BANDS, CONTACT_MODES, DAYS, GENDERS, ORIENTATIONS } from './profile-types.ts';
+import { experienceKey, programKey } from '../programs/program-rules.ts';
 import { canonicalLanguageTag, canonicalTimeZone, isCalendarDate, toMinutes } from './profile-fields.ts';
 
 const clock = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
@@ -56,7 +56,7 @@ const location = z.strictObject({
   lon: z.number().min(-180).max(180),
 });
 
-const experience = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/);
+const experience = experienceKey;
 const gender = z.enum(GENDERS as [string, ...string[]]);
 const ageBand = z.enum(AGE_BANDS as [string, ...string[]]);
 

@@ -3,16 +3,21 @@ import type { Actor } from '../access/actor.ts';
 import { newcomerAccess } from '../access/policy.ts';
 import type { UsersRepository } from '../auth/users.repository.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
-import type { MatchingEngine } from '../matching/matching-engine.ts';
 import type { NewcomerProfileInput, SponsorProfileInput } from './profiles.schemas.ts';
 import type { ProfilesRepository, StoredNewcomer, StoredSponsor } from './profiles.repository.ts';
 import { localDate, mergeWindows, round2 } from './profile-fields.ts';
+
+export interface ProfileChanges {
+  newcomerChanged(userId: string, by: string): Promise<void>;
+  sponsorChanged(userId: string, by: string): Promise<void>;
+}
 
 export interface ProfilesDeps {
   profiles: ProfilesRepository;
   programs: ProgramsRepository;
   users: UsersRepository;
-  engine: MatchingEngine;
+  /** The caches that hold profiles (the matching engine's), told before the answer is sent. */
+  changes: ProfileChanges;
   clock: () => Date;
 }
 
@@ -80,7 +85,7 @@ export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, input
     acceptedPrograms: [...new Set(input.acceptedPrograms.filter((p) => p !== input.program))],
   } as StoredNewcomer;
   await deps.profiles.putNewcomer(doc);
-  await deps.engine.newcomerChanged(actor.id, actor.id);
+  await deps.changes.newcomerChanged(actor.id, actor.id);
   return view(doc);
 }
 
@@ -98,7 +103,7 @@ export async function putSponsorProfile(deps: ProfilesDeps, actor: Actor, input:
   } as StoredSponsor;
   await deps.profiles.putSponsor(doc);
   // The index changes before the response: the very next proposals request sees it.
-  await deps.engine.sponsorChanged(actor.id, actor.id);
+  await deps.changes.sponsorChanged(actor.id, actor.id);
   return view(doc);
 }
 

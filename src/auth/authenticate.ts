@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
-import { actorOf, bearerToken } from '../auth/auth.service.ts';
-import { verifyAccessToken, type TokenConfig } from '../auth/tokens.ts';
-import type { AccessCache } from '../auth/access-cache.ts';
+import { bearerToken } from '../http/bearer-token.ts';
+import { actorOf } from './auth.service.ts';
+import { verifyAccessToken, type TokenConfig } from './tokens.ts';
+import type { AccessCache } from './access-cache.ts';
 import { AppError } from '../errors.ts';
 
 const unauthenticated = () =>

@@ -1,0 +1,87 @@
+// What members say about themselves: the vocabulary of profiles, which the
+// matching core reads. Field names are the API's JSON: the service validates
+// and normalises profiles before they reach the matching code.
+
+export type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export const DAYS: readonly Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/** Local wall-clock times in the person's IANA `timezone`; 00:00 <= start < end <= 24:00. */
+export interface AvailabilityWindow {
+  day: Day;
+  start: string;
+  end: string;
+}
+
+export type Gender = 'woman' | 'man' | 'non-binary' | 'another' | 'prefer-not-to-say';
+export const GENDERS: readonly Gender[] = ['woman', 'man', 'non-binary', 'another', 'prefer-not-to-say'];
+
+export type Orientation = 'religious' | 'spiritual' | 'secular';
+export const ORIENTATIONS: readonly Orientation[] = ['religious', 'spiritual', 'secular'];
+
+export type ContactMode = 'in-person' | 'phone' | 'video' | 'text';
+export const CONTACT_MODES: readonly ContactMode[] = ['in-person', 'phone', 'video', 'text'];
+
+export type AgeBand = '18-24' | '25-34' | '35-44' | '45-54' | '55-64' | '65+';
+export const AGE_BANDS: readonly AgeBand[] = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'];
+
+export interface Location {
+  region: string;
+  lat: number;
+  lon: number;
+}
+
+export type SponsorGenderPreference = 'same' | 'any' | Gender[];
+
+export interface NewcomerProfile {
+  userId: string;
+  displayName: string;
+  program: string;
+  acceptedPrograms: string[];
+  /** YYYY-MM-DD; absent counts as 0 days. */
+  recoveryDate?: string;
+  timezone: string;
+  availability: AvailabilityWindow[];
+  contactModes: ContactMode[];
+  /** BCP 47 tags; only the primary subtag matters for matching. */
+  languages: string[];
+  gender: Gender;
+  sponsorGenderPreference?: SponsorGenderPreference;
+  wantsLgbtqAffirming: boolean;
+  spiritualOrientation: Orientation;
+  orientationMustMatch: boolean;
+  ageBand?: AgeBand;
+  preferredAgeBands?: AgeBand[];
+  experiences?: string[];
+  location?: Location;
+  /** Absent: DEFAULT_MAX_DISTANCE_KM. */
+  maxDistanceKm?: number;
+  seeking: boolean;
+}
+
+export interface SponsorProfile {
+  userId: string;
+  displayName: string;
+  program: string;
+  /** YYYY-MM-DD, start of the current continuous recovery. */
+  recoveryDate: string;
+  timezone: string;
+  availability: AvailabilityWindow[];
+  contactModes: ContactMode[];
+  languages: string[];
+  gender: Gender;
+  lgbtqAffirming: boolean;
+  spiritualOrientation: Orientation;
+  ageBand?: AgeBand;
+  experiences?: string[];
+  /** The experiences the sponsor agreed to show a newcomer. */
+  experiencesOnCard?: string[];
+  location?: Location;
+  /** 1-10 */
+  capacity: number;
+  acceptingNewcomers: boolean;
+  hasOwnSponsor: boolean;
+  /** 0-12 */
+  stepsCompleted: number;
+  bio?: string;
+}
+
