@@ -13,13 +13,24 @@ mongoose.set('strictQuery', 'throw');
 export interface ConnectOptions {
   autoIndex: boolean;
   dbName?: string;
+  /** How long a command waits for a server to send it to (the driver's default is 30 s). */
+  serverSelectionTimeoutMS?: number;
+  /** How long a command waits in mongoose's buffer while the connection is down (mongoose's default is 10 s). */
+  bufferTimeoutMS?: number;
 }
+
+// While the database is out, a request should hear so in about two seconds,
+// not hold its client (and a worker) for ten. No socket timeout is set: it
+// would cut off the slowest legitimate read, and an outage is caught by
+// server selection, not by a socket that waits.
+export const DATABASE_WAIT_MS = 2_000;
 
 export async function connectDatabase(uri: string, opts: ConnectOptions): Promise<Connection> {
   const conn = mongoose.createConnection(uri, {
     autoIndex: opts.autoIndex,
     autoCreate: true,
-    serverSelectionTimeoutMS: 10_000,
+    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? DATABASE_WAIT_MS,
+    bufferTimeoutMS: opts.bufferTimeoutMS ?? DATABASE_WAIT_MS,
     ...(opts.dbName ? { dbName: opts.dbName } : {}),
   });
   await conn.asPromise();

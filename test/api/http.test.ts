@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { bearer, registerMember } from '../support/factories.ts';
 
 describe('HTTP edges: errors, health, readiness, docs', () => {
   let t: TestApp;
@@ -51,10 +52,12 @@ describe('HTTP edges: errors, health, readiness, docs', () => {
 
   it('when the database connection is gone, then /ready is 503, /health still 200 and a data route 503 problem+json', async () => {
     const other = await startTestApp('http-down');
-    const { registerMember, bearer } = await import('../support/factories.ts');
     const m = await registerMember(other);
     await other.db.conn.close();
+    const started = Date.now();
     const data = await other.request.get('/api/v1/me').set(bearer(m));
+    // A client (or a load balancer) should hear quickly that the service is out, not wait on a buffer.
+    expect(Date.now() - started).to.be.below(4000);
     expect(data.status).to.equal(503);
     expect(data.headers['content-type']).to.match(/^application\/problem\+json/);
     expect(data.body.type).to.equal('/problems/database-unavailable');
