@@ -26,13 +26,15 @@ export interface ConnectOptions {
 export const DATABASE_WAIT_MS = 2_000;
 
 export async function connectDatabase(uri: string, opts: ConnectOptions): Promise<Connection> {
-  const conn = mongoose.createConnection(uri, {
+  // bufferTimeoutMS is a documented connection option that mongoose's type for the options leaves out.
+  const options: mongoose.ConnectOptions & { bufferTimeoutMS: number } = {
     autoIndex: opts.autoIndex,
     autoCreate: true,
     serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? DATABASE_WAIT_MS,
     bufferTimeoutMS: opts.bufferTimeoutMS ?? DATABASE_WAIT_MS,
     ...(opts.dbName ? { dbName: opts.dbName } : {}),
-  });
+  };
+  const conn = mongoose.createConnection(uri, options);
   await conn.asPromise();
   return conn;
 }
