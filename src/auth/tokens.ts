@@ -40,25 +40,52 @@ export function signAccessToken(cfg: TokenConfig, userId: string, nowSeconds: nu
   return { accessToken, expiresIn: cfg.ttlSeconds };
 }
 
+// Machines' clocks disagree a little; a token issued further ahead than this was not issued by us.
+const MAX_CLOCK_SKEW_SECONDS = 60;
+
+// The longest life a token of each audience may claim, whatever its signature
+// says: access tokens at most the configured ttl. Single-purpose links (email
+// verification, ...) will have their own audience and a longer row here.
+function maxLifetimeByAudience(cfg: TokenConfig): ReadonlyMap<string, number> {
+  return new Map([[cfg.audience, cfg.ttlSeconds]]);
+}
+
 /**
- * One algorithm pinned; `exp`, `iss`, `aud`, `sub` and `jti` are required and
- * checked (jsonwebtoken accepts a token without `exp` unless told otherwise).
+ * One algorithm pinned; `iat`, `exp`, `iss`, `aud`, `sub` and `jti` are
+ * required and checked (jsonwebtoken accepts a token without `exp` unless told
+ * otherwise), and so is a lifetime no longer than the audience allows.
  * Returns undefined for any token that is not good, whatever the reason.
  */
 export function verifyAccessToken(cfg: TokenConfig, token: string, nowSeconds: number): VerifiedToken | undefined {
-  let payload: jwt.JwtPayload | string;
+  const payload = verifyToken(cfg, token, cfg.audience, nowSeconds);
+  if (!payload) return undefined;
+  const { exp, sub, jti } = payload;
+  if (typeof sub !== 'string' || !sub || typeof jti !== 'string' || !jti) return undefined;
+  return { userId: sub, jti, expiresAt: new Date(exp * 1000) };
+}
+
+function verifyToken(cfg: TokenConfig, token: string, audience: string, nowSeconds: number): (jwt.JwtPayload & { iat: number; exp: number }) | undefined {
+  const maxLifetime = maxLifetimeByAudience(cfg).get(audience);
+  if (maxLifetime === undefined) return undefined;
+  let decoded: jwt.Jwt;
   try {
-    payload = jwt.verify(token, keyOf(cfg.secret), {
+    decoded = jwt.verify(token, keyOf(cfg.secret), {
       algorithms: [ALGORITHM],
       issuer: cfg.issuer,
-      audience: cfg.audience,
+      audience,
       clockTimestamp: nowSeconds,
+      complete: true,
     });
   } catch {
     return undefined;
   }
+  // We understand no header extension, so whatever `crit` names is one we must refuse (RFC 7515, 4.1.11).
+  if ('crit' in decoded.header) return undefined;
+  const { payload } = decoded;
   if (typeof payload === 'string') return undefined;
-  const { exp, sub, jti } = payload;
-  if (typeof exp !== 'number' || typeof sub !== 'string' || !sub || typeof jti !== 'string' || !jti) return undefined;
-  return { userId: sub, jti, expiresAt: new Date(exp * 1000) };
+  const { iat, exp } = payload;
+  if (typeof iat !== 'number' || typeof exp !== 'number') return undefined;
+  if (iat > nowSeconds + MAX_CLOCK_SKEW_SECONDS) return undefined;
+  if (exp - iat > maxLifetime) return undefined;
+  return { ...payload, iat, exp };
 }

@@ -66,6 +66,33 @@ describe('access tokens and roles', () => {
     await expect401(jwt.sign(rest, TEST_SECRET, { algorithm: 'HS256' }));
   });
 
+  it('when the token has no iat, then 401', async () => {
+    const { iat: _iat, ...rest } = claims();
+    await expect401(jwt.sign(rest, TEST_SECRET, { algorithm: 'HS256', noTimestamp: true }));
+  });
+
+  it('when the token carries a crit header this service does not understand, then 401', async () => {
+    const header = { alg: 'HS256', typ: 'JWT', crit: ['urn:example:must-understand'], 'urn:example:must-understand': true } as jwt.JwtHeader;
+    await expect401(jwt.sign(claims(), TEST_SECRET, { algorithm: 'HS256', header }));
+  });
+
+  it('when the token was issued more than 60 s in the future, then 401; within 60 s of clock skew it is accepted', async () => {
+    const future = now() + 120;
+    await expect401(jwt.sign({ ...claims(), iat: future, exp: future + 600 }, TEST_SECRET, { algorithm: 'HS256' }));
+    const skewed = now() + 30;
+    const token = jwt.sign({ ...claims(), iat: skewed, exp: skewed + 600 }, TEST_SECRET, { algorithm: 'HS256' });
+    expect((await t.request.get('/api/v1/me').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
+  });
+
+  it('when the token lives longer than an access token may (exp - iat over the configured ttl), then 401; exactly the ttl is accepted', async () => {
+    const ttl = t.tokens.ttlSeconds;
+    await expect401(jwt.sign({ ...claims(), iat: now(), exp: now() + ttl + 1 }, TEST_SECRET, { algorithm: 'HS256' }));
+    // Issued a day ago and still unexpired: a token minted with a stolen key or a longer-lived purpose.
+    await expect401(jwt.sign({ ...claims(), iat: now() - 86_400, exp: now() + 60 }, TEST_SECRET, { algorithm: 'HS256' }));
+    const token = jwt.sign({ ...claims(), iat: now(), exp: now() + ttl }, TEST_SECRET, { algorithm: 'HS256' });
+    expect((await t.request.get('/api/v1/me').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
+  });
+
   it('when the token names a user that does not exist, then 401', async () => {
     await expect401(jwt.sign({ ...claims(), sub: '00000000-0000-4000-8000-000000000000' }, TEST_SECRET, { algorithm: 'HS256' }));
   });
