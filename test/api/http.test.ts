@@ -78,6 +78,19 @@ describe('HTTP edges: errors, health, readiness, docs', () => {
     expect(js.text).to.include('/api/v1/openapi.json');
   });
 
+  it('when /docs is opened, then only the files the page loads are served and the page calls no outside validator', async () => {
+    for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js']) {
+      expect((await t.request.get(`/docs/assets/${file}`)).status, file).to.equal(200);
+    }
+    for (const file of ['package.json', 'index.html', 'swagger-initializer.js', 'swagger-ui-bundle.js.map', 'oauth2-redirect.html']) {
+      const res = await t.request.get(`/docs/assets/${file}`);
+      expect(res.status, file).to.equal(404);
+      expect(res.headers['content-type'], file).to.match(/^application\/problem\+json/);
+    }
+    const init = await t.request.get('/docs/init.js');
+    expect(init.text).to.match(/validatorUrl:\s*"none"/);
+  });
+
   it('when helmet is on, then security headers are set and x-powered-by is not', async () => {
     const res = await t.request.get('/health');
     expect(res.headers['x-content-type-options']).to.equal('nosniff');
