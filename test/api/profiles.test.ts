@@ -81,6 +81,27 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     });
   }
 
+  it('when a newcomer profile leaves out required fields, then 400 whose errors say "Required" for each of them', async () => {
+    const fresh = await registerMember(t);
+    const res = await t.request
+      .put('/api/v1/me/newcomer-profile')
+      .set(bearer(fresh))
+      .send(newcomerBody({ timezone: undefined, gender: undefined, availability: undefined }));
+    expect(res.status).to.equal(400);
+    expect(res.body.errors).to.deep.include.members([
+      { path: 'timezone', message: 'Required' },
+      { path: 'gender', message: 'Required' },
+      { path: 'availability', message: 'Required' },
+    ]);
+  });
+
+  it('when a sponsor profile leaves out its capacity, then 400 whose error says "Required"', async () => {
+    const fresh = await registerMember(t);
+    const res = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(fresh)).send(sponsorBody({ capacity: undefined }));
+    expect(res.status).to.equal(400);
+    expect(res.body.errors).to.deep.equal([{ path: 'capacity', message: 'Required' }]);
+  });
+
   it('when the recovery date is today in the member\'s zone but tomorrow in UTC, then it is accepted', async () => {
     t.clock.set('2026-11-22T03:00:00Z'); // still 2026-11-21 in New York
     const fresh = await registerMember(t);
