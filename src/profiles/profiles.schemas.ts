@@ -63,7 +63,9 @@ const ageBand = z.enum(AGE_BANDS as [string, ...string[]]);
 const common = {
   program: programKey,
   timezone,
-  availability: z.array(window).max(100),
+  // No window means no overlap with anyone: the profile would be stored and
+  // silently never proposed, so it is refused instead.
+  availability: z.array(window).min(1, 'Add at least one weekly window when you are free.').max(100),
   contactModes: z.array(z.enum(CONTACT_MODES as [string, ...string[]])).min(1).max(4),
   languages: z.array(language).min(1, 'At least one language.').max(10),
   gender,

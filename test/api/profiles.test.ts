@@ -102,6 +102,21 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     expect(res.body.errors).to.deep.equal([{ path: 'capacity', message: 'Required' }]);
   });
 
+  const emptyAvailability: Array<[string, string, (over: Record<string, unknown>) => Record<string, unknown>, string]> = [
+    ['newcomer', '/api/v1/me/newcomer-profile', newcomerBody, 'newcomer_profiles'],
+    ['sponsor', '/api/v1/me/sponsor-profile', sponsorBody, 'sponsor_profiles'],
+  ];
+  for (const [kind, path, body, collection] of emptyAvailability) {
+    it(`when a ${kind} profile has no availability window, then 400 asking for one and nothing stored`, async () => {
+      const fresh = await registerMember(t);
+      const res = await t.request.put(path).set(bearer(fresh)).send(body({ availability: [] }));
+      expect(res.status).to.equal(400);
+      expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+      expect(res.body.errors).to.deep.equal([{ path: 'availability', message: 'Add at least one weekly window when you are free.' }]);
+      expect(await t.db.conn.collection(collection).countDocuments({ _id: fresh.id as never })).to.equal(0);
+    });
+  }
+
   it('when the recovery date is today in the member\'s zone but tomorrow in UTC, then it is accepted', async () => {
     t.clock.set('2026-11-22T03:00:00Z'); // still 2026-11-21 in New York
     const fresh = await registerMember(t);
