@@ -41,6 +41,12 @@ import {
 } from './types.ts';
 
 
+/**
+ * Each hard rule's slot in rank's counts (its position in RULES), looked up by
+ * name once at load, so that each column check below reads as the rule it is.
+ */
+const RULE: Readonly<Record<RuleName, number>> = Object.freeze(Object.fromEntries(RULES.map((name, i) => [name, i])) as Record<RuleName, number>);
+
 function emptyExcluded(): Record<RuleName, number> {
   return Object.fromEntries(RULES.map((r) => [r, 0])) as Record<RuleName, number>;
 }
@@ -210,10 +216,10 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
   const langData = index.langs.data;
   const expData = index.exps.data;
 
-  // Counts are by index in RULES. Only the rows of accepted programs are visited;
-  // everyone else is 'program-not-accepted' (or 'same-person', checked first).
+  // Only the rows of accepted programs are visited; everyone else is
+  // 'program-not-accepted' (or 'same-person', checked first).
   let visited = 0;
-  if (selfSlot >= 0) excluded[0] = 1;
+  if (selfSlot >= 0) excluded[RULE['same-person']] = 1;
   for (let p = 0; p < programCount; p++) {
     if (accepted[p] === 0) continue;
     const list = index.members[p];
@@ -221,7 +227,7 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
     if (list === undefined) continue;
     const selfHere = selfSlot >= 0 && index.program[selfSlot] === p ? 1 : 0;
     visited += count;
-    if (known[p] === 0) { excluded[2]! += count - selfHere; continue; }
+    if (known[p] === 0) { excluded[RULE['unknown-program']]! += count - selfHere; continue; }
     const weightsP = weights[p] as Float64Array;
     const programValueP = programValue[p] as number;
     const minDaysP = minDays[p] as number;
@@ -231,30 +237,30 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
     for (let j = 0; j < count; j++) {
       const i = list[j] as number;
       if (i === selfSlot) continue;
-      if (accepting[i] === 0) { excluded[3]!++; continue; }
+      if (accepting[i] === 0) { excluded[RULE['not-accepting']]!++; continue; }
       const cap = capacity[i] as number;
       const usedPlaces = used[i] as number;
-      if (usedPlaces >= cap) { excluded[4]!++; continue; }
-      if (blocked.size > 0 && blocked.has(i)) { excluded[5]!++; continue; }
+      if (usedPlaces >= cap) { excluded[RULE['at-capacity']]!++; continue; }
+      if (blocked.size > 0 && blocked.has(i)) { excluded[RULE['pair-blocked']]!++; continue; }
       const sponsorDays = daysSince(recoveryDay[i] as number, today[zone[i] as number] as number);
-      if (sponsorDays < minDaysP) { excluded[6]!++; continue; }
-      if (sponsorDays < newcomerDays + gapDaysP) { excluded[7]!++; continue; }
-      if (requiresOwnP && hasOwnSponsor[i] === 0) { excluded[8]!++; continue; }
+      if (sponsorDays < minDaysP) { excluded[RULE['below-program-minimum']]!++; continue; }
+      if (sponsorDays < newcomerDays + gapDaysP) { excluded[RULE['not-more-recovery-than-newcomer']]!++; continue; }
+      if (requiresOwnP && hasOwnSponsor[i] === 0) { excluded[RULE['no-own-sponsor']]!++; continue; }
       let sharesLanguage = false;
       for (let w = 0, base = i * langStride; w < langStride; w++) {
         if (((langData[base + w] as number) & (newcomerLangs[w] as number)) !== 0) { sharesLanguage = true; break; }
       }
-      if (!sharesLanguage) { excluded[9]!++; continue; }
-      if (((genderMaskP >>> (gender[i] as number)) & 1) === 0) { excluded[10]!++; continue; }
+      if (!sharesLanguage) { excluded[RULE['no-shared-language']]!++; continue; }
+      if (((genderMaskP >>> (gender[i] as number)) & 1) === 0) { excluded[RULE['gender-rule']]!++; continue; }
       const so = orientation[i] as number;
-      if (orientationMustMatch && so !== newcomerOrientation) { excluded[11]!++; continue; }
+      if (orientationMustMatch && so !== newcomerOrientation) { excluded[RULE['orientation-required']]!++; continue; }
       const sharedModes = (modes[i] as number) & newcomerModes;
-      if (sharedModes === 0) { excluded[12]!++; continue; }
+      if (sharedModes === 0) { excluded[RULE['no-shared-contact-mode']]!++; continue; }
       if (maskWeek[i] !== week) index.buildMask(i, week);
       const overlap = maskOverlapMinutes(index.masks, i * MASK_WORDS, newcomerMask, 0);
-      if (overlap === 0 && (sharedModes & TEXT_BIT) === 0) { excluded[13]!++; continue; }
+      if (overlap === 0 && (sharedModes & TEXT_BIT) === 0) { excluded[RULE['no-availability-overlap']]!++; continue; }
       const km = hasNewcomerLoc && hasLocation[i] === 1 ? haversineKmRaw(nLat, nLon, lat[i] as number, lon[i] as number) : NaN;
-      if (sharedModes === IN_PERSON_BIT && km > maxKm) { excluded[14]!++; continue; }
+      if (sharedModes === IN_PERSON_BIT && km > maxKm) { excluded[RULE['too-far']]!++; continue; }
 
       eligibleCount++;
       let sharedExps = 0;
@@ -277,7 +283,7 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
       heap.offer(combineFactors(values, weightsP), i);
     }
   }
-  excluded[1] = index.size - excluded[0]! - (visited - (selfSlot >= 0 && accepted[index.program[selfSlot] as number] === 1 ? 1 : 0));
+  excluded[RULE['program-not-accepted']] = index.size - excluded[RULE['same-person']]! - (visited - (selfSlot >= 0 && accepted[index.program[selfSlot] as number] === 1 ? 1 : 0));
 
   const pureCtx = indexContext(index, ctx);
   const top: ScoredSponsor[] = [];

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { createCandidateIndex } from '../../src/matching/candidate-index.ts';
 import { explain, rank, rankProfiles } from '../../src/matching/rank.ts';
 import { scorePair } from '../../src/matching/scoring.ts';
-import { RULES, type SponsorProfile } from '../../src/matching/types.ts';
+import { firstFailingRule } from '../../src/matching/eligibility.ts';
+import { RULES, type RuleName, type SponsorProfile } from '../../src/matching/types.ts';
 import {
   daysAgo,
   makeContext,
@@ -87,6 +88,54 @@ describe('rank', () => {
       'too-far': 0,
     });
     expect(result).to.deep.equal(rankProfiles(sponsors, makeNewcomer(), { ...ctx, usedPlaces: (id) => index.usedPlaces(id) }, 5));
+  });
+
+  it('when each sponsor fails a different rule first, then rank counts one under every rule, exactly as the pure rules do', () => {
+    // Arrange: one sponsor per rule, each passing every rule checked before it.
+    const newcomer = makeNewcomer({
+      acceptedPrograms: ['ga'],
+      recoveryDate: daysAgo(SAMPLE_NOW, 400),
+      contactModes: ['phone', 'in-person'],
+      location: { region: 'US-NY', lat: 40.71, lon: -74.0 },
+      orientationMustMatch: true,
+    });
+    const failing: Array<[RuleName, Partial<SponsorProfile>]> = [
+      ['same-person', { userId: newcomer.userId }],
+      ['program-not-accepted', { program: 'smart' }],
+      ['unknown-program', { program: 'ga' }],
+      ['not-accepting', { acceptingNewcomers: false }],
+      ['at-capacity', { capacity: 1 }],
+      ['pair-blocked', {}],
+      ['below-program-minimum', { recoveryDate: daysAgo(SAMPLE_NOW, 100) }],
+      ['not-more-recovery-than-newcomer', { recoveryDate: daysAgo(SAMPLE_NOW, 500) }],
+      ['no-own-sponsor', { hasOwnSponsor: false }],
+      ['no-shared-language', { languages: ['fr'] }],
+      ['gender-rule', { gender: 'man' }],
+      ['orientation-required', { spiritualOrientation: 'secular' }],
+      ['no-shared-contact-mode', { contactModes: ['video'] }],
+      ['no-availability-overlap', { availability: [{ day: 'tue', start: '09:00', end: '10:00' }] }],
+      ['too-far', { contactModes: ['in-person'], location: { region: 'GB', lat: 51.51, lon: -0.13 } }],
+    ];
+    const sponsors = [makeSponsor({ userId: 'eligible' }), ...failing.map(([rule, over]) => makeSponsor({ userId: rule, ...over }))];
+    const index = createCandidateIndex(sponsors);
+    index.setUsedPlaces('at-capacity', 1);
+    const ctx = makeContext({
+      used: new Map([['at-capacity', 1]]),
+      history: new Map([[`${newcomer.userId}|pair-blocked`, [{ kind: 'blocked', at: SAMPLE_NOW - DAY_MS }]]]),
+    });
+    expect(failing.map(([rule]) => rule), 'one sponsor per rule').to.deep.equal([...RULES]);
+    for (const [rule] of failing) {
+      if (rule !== 'same-person') expect(firstFailingRule(newcomer, index.getSponsor(rule)!, ctx), rule).to.equal(rule);
+    }
+
+    // Act
+    const result = rank(index, newcomer, ctx, 5);
+
+    // Assert
+    expect(result.excluded).to.deep.equal(Object.fromEntries(RULES.map((r) => [r, 1])));
+    expect(result.eligibleCount).to.equal(1);
+    expect(result.top.map((s) => s.sponsorId)).to.deep.equal(['eligible']);
+    expect(result).to.deep.equal(rankProfiles(sponsors, newcomer, ctx, 5));
   });
 
   it('when winners are returned, then their reasons are exactly the pure scorePair reasons', () => {

@@ -1,0 +1,62 @@
+// ESLint with typescript-eslint's type-checked rules, and the layering of
+// src/: each folder imports only the folders below it (STYLE.md; the brief).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Bottom to top. The composition root (app.ts, main.ts, prepare.ts) sits above all of them.
+const LAYERS = ['lib', 'db', 'access', 'http', 'programs', 'audit', 'auth', 'profiles', 'matching'];
+const ROOT = ['app', 'main', 'prepare'];
+
+const layering = LAYERS.map((layer, i) => {
+  const above = LAYERS.slice(i + 1);
+  return {
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...(above.length
+              ? [{ regex: `^\\.\\./(${above.join('|')})/`, message: `src/${layer}/ imports only the folders below it (${LAYERS.slice(0, i).join(', ') || 'none'}): move the code instead.` }]
+              : []),
+            { regex: `^\\.\\./(${ROOT.join('|')})\\.ts$`, message: 'Only the composition root wires features together.' },
+          ],
+        },
+      ],
+    },
+  };
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.data/', '.cache/', 'test/support/reporter.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      // Unused names that start with _ are deliberate (destructuring a field away).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  ...layering,
+  {
+    // supertest's res.body and JSON read back from the database are `any` by
+    // design; the tests assert on their shape, which is the point of them.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    files: ['eslint.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
