@@ -18,7 +18,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { requestLogger } from './http/logger.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { requireRole } from './http/require-role.ts';
-import { mountRoutes, type RouteSpec } from './http/route.ts';
+import { mountRoutes, otherMethods, type RouteSpec } from './http/route.ts';
 import { createProgramsRepository } from './programs/programs.repository.ts';
 import { programsRoutes } from './programs/programs.routes.ts';
 import { createProfilesRepository } from './profiles/profiles.repository.ts';
@@ -91,6 +91,7 @@ export function createApp(deps: AppDeps): App {
   app.get(OPENAPI_PATH, (_req, res) => {
     res.json(openapi);
   });
+  app.all(['/health', '/ready', OPENAPI_PATH], otherMethods(['get']));
   if (deps.config.docsEnabled) app.use(docsRouter(OPENAPI_PATH));
 
   app.use(

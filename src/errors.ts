@@ -3,6 +3,7 @@ export type ErrorKind =
   | 'unauthenticated'
   | 'forbidden'
   | 'not-found'
+  | 'method-not-allowed'
   | 'conflict'
   | 'payload-too-large'
   | 'rate-limited'
@@ -19,7 +20,7 @@ export class AppError extends Error {
     readonly kind: ErrorKind,
     readonly slug: string,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; allow?: readonly string[] } = {},
   ) {
     super(detail);
   }
@@ -27,3 +28,5 @@ export class AppError extends Error {
 
 export const notFound = (what: string) => new AppError('not-found', `${what}-not-found`, `No such ${what.replace(/-/g, ' ')}.`);
 export const forbidden = (detail = 'You are not allowed to do this.') => new AppError('forbidden', 'forbidden', detail);
+export const methodNotAllowed = (allow: readonly string[]) =>
+  new AppError('method-not-allowed', 'method-not-allowed', `This route answers only ${allow.join(', ')}.`, { allow });

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router } from 'express';
+import { otherMethods } from './route.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -35,5 +36,6 @@ export function docsRouter(specUrl: string): Router {
       });
     });
   }
+  router.all(['/docs', '/docs/init.js', ...PAGE_ASSETS.map((file) => `/docs/assets/${file}`)], otherMethods(['get']));
   return router;
 }

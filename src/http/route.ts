@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import type { Actor } from '../access/actor.ts';
 import { isAuditedRead } from '../access/policy.ts';
+import { methodNotAllowed } from '../errors.ts';
 import { parse } from './parse.ts';
 
 export type Access = 'public' | 'member' | 'coordinator' | 'admin';
@@ -110,5 +111,23 @@ export function mountRoutes(specs: readonly RouteSpec[], guards: MountGuards): R
     });
     router[spec.method](expressPath(spec.path), ...chain);
   }
+  // Mounted after every route, so they see only methods no route of the path has.
+  const methodsByPath = new Map<string, string[]>();
+  for (const spec of specs) methodsByPath.set(spec.path, [...(methodsByPath.get(spec.path) ?? []), spec.method]);
+  for (const [path, methods] of methodsByPath) router.all(expressPath(path), otherMethods(methods));
   return router;
+}
+
+/**
+ * For a path that has `methods`: any other method is 405 with `Allow`; OPTIONS
+ * is answered with the list. HEAD is allowed wherever GET is (Express answers it).
+ */
+export function otherMethods(methods: readonly string[]): RequestHandler {
+  const upper = methods.map((m) => m.toUpperCase());
+  const allow = [...new Set(upper.includes('GET') ? [...upper, 'HEAD'] : upper)].sort();
+  return (req, res) => {
+    if (req.method !== 'OPTIONS') throw methodNotAllowed(allow);
+    res.setHeader('Allow', allow.join(', '));
+    res.status(204).end();
+  };
 }

@@ -119,6 +119,35 @@ describe('HTTP edges: requests Express itself refuses', () => {
     });
   }
 
+  it('when a route is called with a method it does not have, then 405 problem+json with Allow listing its methods', async () => {
+    for (const [method, path, allow] of [
+      ['delete', '/api/v1/me', 'GET, HEAD'],
+      ['patch', '/api/v1/me/newcomer-profile', 'GET, HEAD, PUT'],
+      ['get', '/api/v1/auth/login', 'POST'],
+      ['delete', '/api/v1/matching/runs/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
+      ['post', '/health', 'GET, HEAD'],
+      ['put', '/ready', 'GET, HEAD'],
+      ['post', '/api/v1/openapi.json', 'GET, HEAD'],
+      ['post', '/docs', 'GET, HEAD'],
+    ] as const) {
+      const res = await t.request[method](path);
+      expect(res.status, `${method} ${path}`).to.equal(405);
+      expect(res.headers.allow, `${method} ${path}`).to.equal(allow);
+      expect(res.headers['content-type'], `${method} ${path}`).to.match(/^application\/problem\+json/);
+      expect(res.body, `${method} ${path}`).to.include({ type: '/problems/method-not-allowed', status: 405, title: 'Method Not Allowed', instance: path });
+    }
+  });
+
+  it('when HEAD or OPTIONS is sent to a route, then HEAD answers like GET and OPTIONS lists the methods', async () => {
+    const head = await t.request.head('/health');
+    expect(head.status).to.equal(200);
+    const headPrivate = await t.request.head('/api/v1/me');
+    expect(headPrivate.status).to.equal(401);
+    const options = await t.request.options('/api/v1/me/sponsor-profile');
+    expect(options.status).to.equal(204);
+    expect(options.headers.allow).to.equal('GET, HEAD, PUT');
+  });
+
   it('when a docs asset does not exist, then 404 problem+json, not 500', async () => {
     const res = await t.request.get('/docs/assets/nope.js');
     expect(res.status).to.equal(404);
