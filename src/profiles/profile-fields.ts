@@ -1,15 +1,6 @@
 import type { AvailabilityWindow, Day } from './profile-types.ts';
 import { DAYS } from './profile-types.ts';
 
-/** The canonical spelling of an IANA zone the runtime knows ('europe/london' → 'Europe/London'), or undefined. */
-export function canonicalTimeZone(zone: string): string | undefined {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
-}
-
 let languageNames: Intl.DisplayNames | undefined;
 
 /** The canonical form of a BCP 47 tag whose language Intl.DisplayNames knows, or undefined. */

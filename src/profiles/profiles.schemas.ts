@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AGE_BANDS, CONTACT_MODES, DAYS, GENDERS, ORIENTATIONS } from './profile-types.ts';
 import { experienceKey, programKey } from '../programs/program-rules.ts';
-import { canonicalLanguageTag, canonicalTimeZone, isCalendarDate, toMinutes } from './profile-fields.ts';
+import { canonicalLanguageTag, isCalendarDate, toMinutes } from './profile-fields.ts';
+import { checkTimeZone } from './time-zones.ts';
 
 const clock = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
@@ -20,13 +21,13 @@ const window = z
 const timezone = z
   .string()
   .max(64)
-  .transform((zone, ctx) => {
-    const canonical = canonicalTimeZone(zone);
-    if (!canonical) {
-      ctx.addIssue({ code: 'custom', message: 'Must be an IANA time zone such as Europe/London.' });
+  .transform((input, ctx) => {
+    const checked = checkTimeZone(input);
+    if ('problem' in checked) {
+      ctx.addIssue({ code: 'custom', message: checked.problem });
       return z.NEVER;
     }
-    return canonical;
+    return checked.zone;
   });
 
 const language = z

@@ -117,6 +117,36 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     });
   }
 
+  const abbreviatedZones: Array<[string, string, string]> = [
+    ['EST', '/api/v1/me/newcomer-profile', 'Use a place-based zone such as America/New_York (not EST).'],
+    ['pst', '/api/v1/me/newcomer-profile', 'Use a place-based zone such as America/Los_Angeles (not PST).'],
+    ['CET', '/api/v1/me/sponsor-profile', 'Use a place-based zone such as Europe/Paris (not CET).'],
+    ['GMT+5', '/api/v1/me/sponsor-profile', 'Use a place-based zone such as Asia/Karachi (not a UTC offset, which misses daylight-saving changes).'],
+    ['US/Eastern', '/api/v1/me/newcomer-profile', 'Use the place-based name America/New_York.'],
+  ];
+  for (const [zone, path, message] of abbreviatedZones) {
+    it(`when a profile gives the time zone ${zone}, then 400 suggesting a place-based zone and nothing stored`, async () => {
+      const fresh = await registerMember(t);
+      const body = path.endsWith('newcomer-profile') ? newcomerBody({ timezone: zone }) : sponsorBody({ timezone: zone });
+      const res = await t.request.put(path).set(bearer(fresh)).send(body);
+      expect(res.status).to.equal(400);
+      expect(res.body.errors).to.deep.equal([{ path: 'timezone', message }]);
+      const collection = path.endsWith('newcomer-profile') ? 'newcomer_profiles' : 'sponsor_profiles';
+      expect(await t.db.conn.collection(collection).countDocuments({ _id: fresh.id as never })).to.equal(0);
+    });
+  }
+
+  for (const [zone, stored] of [['UTC', 'UTC'], ['Etc/UTC', 'UTC'], ['europe/london', 'Europe/London']]) {
+    it(`when a profile gives the time zone ${zone}, then it is stored as ${stored}`, async () => {
+      const fresh = await registerMember(t);
+      const res = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(fresh)).send(sponsorBody({ timezone: zone }));
+      expect(res.status).to.equal(200);
+      expect(res.body.timezone).to.equal(stored);
+      const doc = await t.db.conn.collection('sponsor_profiles').findOne({ _id: fresh.id as never });
+      expect(doc?.timezone).to.equal(stored);
+    });
+  }
+
   it('when the recovery date is today in the member\'s zone but tomorrow in UTC, then it is accepted', async () => {
     t.clock.set('2026-11-22T03:00:00Z'); // still 2026-11-21 in New York
     const fresh = await registerMember(t);
