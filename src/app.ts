@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -18,6 +19,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { requestLogger } from './http/logger.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { requireRole } from './http/require-role.ts';
+import { noStore } from './http/no-store.ts';
 import { mountRoutes, otherMethods, type RouteSpec } from './http/route.ts';
 import { createProgramsRepository } from './programs/programs.repository.ts';
 import { programsRoutes } from './programs/programs.routes.ts';
@@ -45,7 +47,8 @@ export interface App {
   routes: readonly RouteSpec[];
 }
 
-const OPENAPI_PATH = '/api/v1/openapi.json';
+const API_PREFIX = '/api/v1';
+const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
 
 export function createApp(deps: AppDeps): App {
   const users = createUsersRepository(deps.conn, deps.feed);
@@ -75,8 +78,12 @@ export function createApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
+  // No automatic ETags: they made private answers revalidatable (304). The public
+  // OpenAPI document sets its own below.
+  app.set('etag', false);
   app.use(requestLogger(deps.logger));
   app.use(helmet());
+  app.use(API_PREFIX, noStore([OPENAPI_PATH.slice(API_PREFIX.length)]));
   app.use(express.json({ limit: '100kb' }));
 
   app.get('/health', (_req, res) => {
@@ -87,9 +94,11 @@ export function createApp(deps: AppDeps): App {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database-unreachable' });
   });
 
-  const openapi = buildOpenApi(routes, { version: '0.1.0' });
+  const openapi = JSON.stringify(buildOpenApi(routes, { version: '0.1.0' }));
+  const openapiTag = `"${createHash('sha256').update(openapi).digest('base64url')}"`;
   app.get(OPENAPI_PATH, (_req, res) => {
-    res.json(openapi);
+    res.setHeader('ETag', openapiTag);
+    res.type('json').send(openapi);
   });
   app.all(['/health', '/ready', OPENAPI_PATH], otherMethods(['get']));
   if (deps.config.docsEnabled) app.use(docsRouter(OPENAPI_PATH));

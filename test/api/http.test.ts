@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
-import { bearer, registerMember } from '../support/factories.ts';
+import { bearer, GOOD_PASSWORD, registerMember, registration } from '../support/factories.ts';
 
 describe('HTTP edges: errors, health, readiness, docs', () => {
   let t: TestApp;
@@ -89,6 +89,42 @@ describe('HTTP edges: errors, health, readiness, docs', () => {
     }
     const init = await t.request.get('/docs/init.js');
     expect(init.text).to.match(/validatorUrl:\s*"none"/);
+  });
+
+  it('when a member registers, signs in and reads their account, then no response may be stored and a conditional request never answers 304', async () => {
+    const body = registration();
+    const registered = await t.request.post('/api/v1/auth/register').send(body);
+    const login = await t.request.post('/api/v1/auth/login').send({ email: body.email, password: GOOD_PASSWORD });
+    const asMember = bearer({ token: login.body.accessToken });
+    const me = await t.request.get('/api/v1/me').set(asMember);
+    const anonymous = await t.request.get('/api/v1/me');
+    const malformed = await t.request.post('/api/v1/auth/login').set('Content-Type', 'application/json').send('{');
+    for (const [name, res, status] of [
+      ['register', registered, 201],
+      ['login', login, 200],
+      ['me', me, 200],
+      ['anonymous', anonymous, 401],
+      ['malformed', malformed, 400],
+    ] as const) {
+      expect(res.status, name).to.equal(status);
+      expect(res.headers['cache-control'], name).to.equal('no-store');
+      expect(res.headers.etag, name).to.equal(undefined);
+    }
+    for (const tag of ['*', me.headers.etag ?? 'W/"any"']) {
+      const again = await t.request.get('/api/v1/me').set(asMember).set('If-None-Match', tag);
+      expect(again.status, tag).to.equal(200);
+      expect(again.body.id).to.equal(registered.body.user.id);
+    }
+    const since = await t.request.get('/api/v1/me').set(asMember).set('If-Modified-Since', new Date(Date.now() + 86_400_000).toUTCString());
+    expect(since.status).to.equal(200);
+  });
+
+  it('when the public OpenAPI document is fetched again with its ETag, then 304: it alone under /api/v1 may be cached', async () => {
+    const first = await t.request.get('/api/v1/openapi.json');
+    expect(first.headers['cache-control'] ?? '').not.to.include('no-store');
+    expect(first.headers.etag).to.be.a('string');
+    const again = await t.request.get('/api/v1/openapi.json').set('If-None-Match', first.headers.etag!);
+    expect(again.status).to.equal(304);
   });
 
   it('when helmet is on, then security headers are set and x-powered-by is not', async () => {
