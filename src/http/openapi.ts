@@ -14,6 +14,10 @@ const problem = z
   })
   .meta({ id: 'Problem' });
 
+// A body that hands its errors on to the service (`deferErrors` in parse.ts)
+// is a `.catch` around the schema a client must meet: document that schema.
+const documented = (schema: z.ZodType): z.ZodType => (schema instanceof z.ZodCatch ? (schema.unwrap() as z.ZodType) : schema);
+
 export function buildOpenApi(specs: readonly RouteSpec[], extra: { version: string }) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
@@ -35,7 +39,7 @@ export function buildOpenApi(specs: readonly RouteSpec[], extra: { version: stri
       request: {
         ...(s.params ? { params: s.params as z.ZodObject } : {}),
         ...(s.query ? { query: s.query as z.ZodObject } : {}),
-        ...(s.body ? { body: { content: { 'application/json': { schema: s.body } } } } : {}),
+        ...(s.body ? { body: { content: { 'application/json': { schema: documented(s.body) } } } } : {}),
       },
       responses,
     });

@@ -37,3 +37,37 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, where = 'r
   }
   return result.data;
 }
+
+/** A body's parse, handed to the handler whole: the value, or every error and the fields that did parse. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldError[]; valid: Partial<T> };
+
+/** The fields of `input` that pass their own schema in `object`, whatever the others hold. */
+function validFields<O extends z.ZodObject>(object: O, input: unknown): Partial<z.output<O>> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return {};
+  const valid: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(object.shape as Record<string, z.ZodType>)) {
+    const result = field.safeParse((input as Record<string, unknown>)[key]);
+    if (result.success) valid[key] = result.data;
+  }
+  return valid as Partial<z.output<O>>;
+}
+
+/**
+ * `object` as a body whose service has checks of its own that need data (a
+ * lookup, the clock) and must report them in the same answer as the format
+ * errors. Those checks are async and a route's parse is synchronous, so they
+ * cannot be refinements here: instead of a 400 from the route layer, a failed
+ * parse reaches the handler as `{ ok: false, errors, valid }` and the service
+ * answers with both lists at once. The OpenAPI document shows `object` (see
+ * openapi.ts). The failure path parses again to get the issues with their
+ * messages (a catch handler sees them only through a deprecated field).
+ */
+export function deferErrors<O extends z.ZodObject>(object: O) {
+  return object
+    .transform((value): Checked<z.output<O>> => ({ ok: true, value }))
+    .catch(({ value }): Checked<z.output<O>> => {
+      const result = object.safeParse(value, { error: requestErrorMap });
+      if (result.success) return { ok: true, value: result.data };
+      return { ok: false, errors: fieldErrors(result.error), valid: validFields(object, value) };
+    });
+}

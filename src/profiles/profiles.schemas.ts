@@ -3,6 +3,7 @@ import { AGE_BANDS, CONTACT_MODES, DAYS, GENDERS, ORIENTATIONS } from './profile
 import { experienceKey, programKey } from '../programs/program-rules.ts';
 import { canonicalLanguageTag, isCalendarDate, toMinutes } from './profile-fields.ts';
 import { checkTimeZone } from './time-zones.ts';
+import { deferErrors } from '../http/parse.ts';
 
 const clock = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
@@ -76,7 +77,7 @@ const common = {
   location: location.optional(),
 };
 
-export const newcomerProfileBody = z
+const newcomerProfileFields = z
   .strictObject({
     ...common,
     acceptedPrograms: z.array(programKey).max(20).default([]),
@@ -90,7 +91,7 @@ export const newcomerProfileBody = z
   })
   .meta({ id: 'NewcomerProfileInput' });
 
-export const sponsorProfileBody = z
+const sponsorProfileFields = z
   .strictObject({
     ...common,
     recoveryDate,
@@ -104,13 +105,23 @@ export const sponsorProfileBody = z
   })
   .meta({ id: 'SponsorProfileInput' });
 
-export type NewcomerProfileInput = z.infer<typeof newcomerProfileBody>;
-export type SponsorProfileInput = z.infer<typeof sponsorProfileBody>;
+export type NewcomerProfileInput = z.output<typeof newcomerProfileFields>;
+export type SponsorProfileInput = z.output<typeof sponsorProfileFields>;
+
+// Some of a profile's checks need data (is the program known, does it list
+// these experiences, is the recovery date past in the member's zone): the
+// service runs them. So that a member sees every error in one answer, the
+// route hands a failed parse on to the service (deferErrors) instead of
+// answering 400 before those checks have run.
+export const newcomerProfileBody = deferErrors(newcomerProfileFields);
+export const sponsorProfileBody = deferErrors(sponsorProfileFields);
+export type NewcomerProfileBody = z.output<typeof newcomerProfileBody>;
+export type SponsorProfileBody = z.output<typeof sponsorProfileBody>;
 
 const windowView = z.object({ day: z.string(), start: z.string(), end: z.string() });
-export const newcomerProfileView = newcomerProfileBody
+export const newcomerProfileView = newcomerProfileFields
   .extend({ userId: z.string(), displayName: z.string(), availability: z.array(windowView), updatedAt: z.string() })
   .meta({ id: 'NewcomerProfile' });
-export const sponsorProfileView = sponsorProfileBody
+export const sponsorProfileView = sponsorProfileFields
   .extend({ userId: z.string(), displayName: z.string(), availability: z.array(windowView), updatedAt: z.string() })
   .meta({ id: 'SponsorProfile' });

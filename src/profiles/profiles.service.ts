@@ -3,7 +3,8 @@ import type { Actor } from '../access/actor.ts';
 import { newcomerAccess } from '../access/policy.ts';
 import type { UsersRepository } from '../auth/users.repository.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
-import type { NewcomerProfileInput, SponsorProfileInput } from './profiles.schemas.ts';
+import type { Checked } from '../http/parse.ts';
+import type { NewcomerProfileBody, NewcomerProfileInput, SponsorProfileBody, SponsorProfileInput } from './profiles.schemas.ts';
 import type { ProfilesRepository, StoredNewcomer, StoredSponsor } from './profiles.repository.ts';
 import { localDate, mergeWindows, round2 } from './profile-fields.ts';
 
@@ -22,32 +23,54 @@ export interface ProfilesDeps {
 }
 
 function invalid(errors: FieldError[]): AppError {
-  return new AppError('validation', 'invalid-profile', 'The profile has invalid fields.', { errors });
+  return new AppError('validation', 'invalid-profile', 'The profile has invalid or unknown fields.', { errors });
 }
 
-/** Checks that need data or the clock: known programs and experiences, a recovery date not in the future. */
-async function checkAgainstPrograms(
-  deps: ProfilesDeps,
-  input: { program: string; acceptedPrograms?: string[]; experiences?: string[]; experiencesOnCard?: string[]; recoveryDate?: string; timezone: string },
-): Promise<void> {
+type DataChecked = Partial<{
+  program: string;
+  acceptedPrograms: string[];
+  experiences: string[];
+  experiencesOnCard: string[];
+  recoveryDate: string;
+  timezone: string;
+}>;
+
+/**
+ * Checks that need data or the clock: known programs and experiences, a
+ * recovery date not in the future. They run on the fields that passed the
+ * schema, even when others did not, so that one answer lists every error; a
+ * check whose inputs failed the schema is skipped (its field is already named).
+ */
+async function dataErrors(deps: ProfilesDeps, fields: DataChecked, schemaErrors: readonly FieldError[]): Promise<FieldError[]> {
+  const failed = (field: string) => schemaErrors.some((e) => e.path === field || e.path.startsWith(`${field}.`));
   const errors: FieldError[] = [];
-  const program = await deps.programs.get(input.program);
-  if (!program) errors.push({ path: 'program', message: 'Unknown program.' });
-  for (const [i, key] of (input.acceptedPrograms ?? []).entries()) {
+  const program = fields.program === undefined ? undefined : await deps.programs.get(fields.program);
+  if (fields.program !== undefined && !program) errors.push({ path: 'program', message: 'Unknown program.' });
+  for (const [i, key] of (fields.acceptedPrograms ?? []).entries()) {
     if (!(await deps.programs.exists(key))) errors.push({ path: `acceptedPrograms.${i}`, message: 'Unknown program.' });
   }
   if (program) {
-    for (const [i, e] of (input.experiences ?? []).entries()) {
+    for (const [i, e] of (fields.experiences ?? []).entries()) {
       if (!program.experiences.includes(e)) errors.push({ path: `experiences.${i}`, message: `Not one of the experiences ${program.name} lists.` });
     }
   }
-  for (const [i, e] of (input.experiencesOnCard ?? []).entries()) {
-    if (!(input.experiences ?? []).includes(e)) errors.push({ path: `experiencesOnCard.${i}`, message: 'Only your own experiences can go on your card.' });
+  if (!failed('experiences')) {
+    for (const [i, e] of (fields.experiencesOnCard ?? []).entries()) {
+      if (!(fields.experiences ?? []).includes(e)) errors.push({ path: `experiencesOnCard.${i}`, message: 'Only your own experiences can go on your card.' });
+    }
   }
-  if (input.recoveryDate && input.recoveryDate > localDate(input.timezone, deps.clock())) {
+  if (fields.recoveryDate && fields.timezone && fields.recoveryDate > localDate(fields.timezone, deps.clock())) {
     errors.push({ path: 'recoveryDate', message: 'Must not be after today in your time zone.' });
   }
-  if (errors.length) throw invalid(errors);
+  return errors;
+}
+
+/** The parsed profile, or one 400 with the schema's errors and the data checks' errors together. */
+async function checked<T extends DataChecked>(deps: ProfilesDeps, body: Checked<T>): Promise<T> {
+  const schemaErrors = body.ok ? [] : body.errors;
+  const errors = [...schemaErrors, ...(await dataErrors(deps, body.ok ? body.value : body.valid, schemaErrors))];
+  if (!body.ok || errors.length) throw invalid(errors);
+  return body.value;
 }
 
 async function displayNameOf(deps: ProfilesDeps, actor: Actor): Promise<string> {
@@ -58,9 +81,8 @@ async function displayNameOf(deps: ProfilesDeps, actor: Actor): Promise<string> 
 
 type CommonInput = NewcomerProfileInput | SponsorProfileInput;
 
-/** What both kinds of profile store: checked, de-duplicated, windows merged, coordinates rounded. */
+/** What both kinds of profile store: de-duplicated, windows merged, coordinates rounded. */
 async function storedFields(deps: ProfilesDeps, actor: Actor, input: CommonInput) {
-  await checkAgainstPrograms(deps, input);
   const { location } = input;
   return {
     _id: actor.id,
@@ -78,7 +100,8 @@ function view<T extends { _id: string; updatedAt: Date }>(doc: T) {
   return { userId: _id, ...rest, updatedAt: new Date(updatedAt).toISOString() };
 }
 
-export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, input: NewcomerProfileInput) {
+export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, body: NewcomerProfileBody) {
+  const input = await checked(deps, body);
   const doc = {
     ...input,
     ...(await storedFields(deps, actor, input)),
@@ -95,7 +118,8 @@ export async function getNewcomerProfile(deps: ProfilesDeps, actor: Actor) {
   return view(doc);
 }
 
-export async function putSponsorProfile(deps: ProfilesDeps, actor: Actor, input: SponsorProfileInput) {
+export async function putSponsorProfile(deps: ProfilesDeps, actor: Actor, body: SponsorProfileBody) {
+  const input = await checked(deps, body);
   const doc = {
     ...input,
     ...(await storedFields(deps, actor, input)),

@@ -147,6 +147,23 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     });
   }
 
+  const mixedErrors: Array<[string, string, Record<string, unknown>, string[]]> = [
+    ['a newcomer profile has a bad time zone and an unknown program', '/api/v1/me/newcomer-profile', { timezone: 'EST', program: 'no-such-program' }, ['timezone', 'program']],
+    ['a newcomer profile has a bad gender, an unknown accepted program and an experience its program does not list', '/api/v1/me/newcomer-profile', { gender: 'robot', acceptedPrograms: ['zzz'], experiences: ['astronaut'] }, ['gender', 'acceptedPrograms.0', 'experiences.0']],
+    ['a sponsor profile has no language, an unknown field and a future recovery date', '/api/v1/me/sponsor-profile', { languages: [], role: 'admin', recoveryDate: '2027-01-01' }, ['languages', 'role', 'recoveryDate']],
+  ];
+  for (const [name, path, over, paths] of mixedErrors) {
+    it(`when ${name}, then one 400 names all of ${paths.join(', ')}`, async () => {
+      const fresh = await registerMember(t);
+      const body = path.endsWith('newcomer-profile') ? newcomerBody(over) : sponsorBody(over);
+      const res = await t.request.put(path).set(bearer(fresh)).send(body);
+      expect(res.status).to.equal(400);
+      expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.have.members(paths);
+      expect(res.body.type).to.equal('/problems/invalid-profile');
+    });
+  }
+
   it('when the recovery date is today in the member\'s zone but tomorrow in UTC, then it is accepted', async () => {
     t.clock.set('2026-11-22T03:00:00Z'); // still 2026-11-21 in New York
     const fresh = await registerMember(t);

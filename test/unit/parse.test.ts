@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.ts';
-import { parse } from '../../src/http/parse.ts';
+import { deferErrors, parse } from '../../src/http/parse.ts';
 
 const body = z.strictObject({
   name: z.string(),
@@ -49,5 +49,31 @@ describe('parse: request validation errors', () => {
 
   it('when an unknown field is sent, then it is named without its value', () => {
     expect(errorsOf({ ...full, secret: 'hunter2' })).to.deep.equal([{ path: 'secret', message: 'Unknown field.' }]);
+  });
+
+  describe('deferErrors', () => {
+    const deferred = deferErrors(z.strictObject({ program: z.string().min(2), zone: z.string().transform((v) => v.toUpperCase()), tags: z.array(z.string()).default([]) }));
+
+    it('when the body is valid, then the parse succeeds with ok and the value', () => {
+      expect(parse(deferred, { program: 'aa', zone: 'utc' })).to.deep.equal({ ok: true, value: { program: 'aa', zone: 'UTC', tags: [] } });
+    });
+
+    it('when some fields are bad, then the parse still succeeds and hands on every error with the fields that did parse', () => {
+      expect(parse(deferred, { program: 'aa', tags: 'x', extra: 1 })).to.deep.equal({
+        ok: false,
+        errors: [
+          { path: 'zone', message: 'Required' },
+          { path: 'tags', message: 'Invalid input: expected array, received string' },
+          { path: 'extra', message: 'Unknown field.' },
+        ],
+        valid: { program: 'aa' },
+      });
+    });
+
+    it('when the body is not an object, then no field is valid', () => {
+      const result = parse(deferred, ['aa']);
+      expect(result.ok).to.equal(false);
+      expect(result).to.have.deep.property('valid', {});
+    });
   });
 });
