@@ -20,9 +20,10 @@ export class AppError extends Error {
     readonly kind: ErrorKind,
     readonly slug: string,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; allow?: readonly string[] } = {},
+    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; allow?: readonly string[]; cause?: unknown } = {},
   ) {
-    super(detail);
+    // The cause (a driver error) is kept for the log, never shown to the client.
+    super(detail, extra.cause === undefined ? undefined : { cause: extra.cause });
   }
 }
 

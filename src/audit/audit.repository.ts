@@ -1,3 +1,4 @@
+import { atRepositoryEdge } from '../db/repository-edge.ts';
 import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
@@ -33,7 +34,7 @@ export interface PseudonymsRepository {
 
 export function createAuditRepository(conn: Connection): AuditRepository {
   const { Audit } = auditModels(conn);
-  return {
+  return atRepositoryEdge<AuditRepository>({
     async append(entry) {
       const doc: AuditDoc = { _id: `${entry.at.toISOString()}:${randomUUID()}`, ...entry };
       await Audit.create(doc);
@@ -50,13 +51,13 @@ export function createAuditRepository(conn: Connection): AuditRepository {
         .filter((d) => (filter.actor === undefined || d.actor === filter.actor) && (filter.subject === undefined || d.subjects.includes(filter.subject)))
         .slice(0, filter.limit);
     },
-  };
+  });
 }
 
 export function createPseudonymsRepository(conn: Connection): PseudonymsRepository {
   const { Pseudonym } = auditModels(conn);
   const existing = async (userId: string) => (await Pseudonym.findById(`user:${userId}`).lean())?.value;
-  return {
+  return atRepositoryEdge<PseudonymsRepository>({
     existing,
     async of(userId) {
       const known = await existing(userId);
@@ -78,5 +79,5 @@ export function createPseudonymsRepository(conn: Connection): PseudonymsReposito
     async userOf(pseudonym) {
       return (await Pseudonym.findById(`pseudonym:${pseudonym}`).lean())?.value;
     },
-  };
+  });
 }

@@ -1,3 +1,4 @@
+import { atRepositoryEdge } from '../db/repository-edge.ts';
 import mongoose, { type Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
 import type { ChangeFeed } from '../db/change-feed.ts';
@@ -31,7 +32,7 @@ export interface UsersRepository {
 // instance's access cache drops what it held.
 export function createUsersRepository(conn: Connection, feed: ChangeFeed): UsersRepository {
   const { User, Login, RevokedToken } = authModels(conn);
-  return {
+  return atRepositoryEdge<UsersRepository>({
     async create(user) {
       // The user document first, then the claim: a crash in between leaves an
       // unreachable user, never an email that nobody can register again.
@@ -88,5 +89,5 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
       const docs = await RevokedToken.find().lean();
       return docs.filter((d) => new Date(d.expiresAt) > now).map((d) => ({ jti: d._id, expiresAt: new Date(d.expiresAt) }));
     },
-  };
+  });
 }

@@ -23,7 +23,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const e = err as { name?: string; code?: unknown; stack?: string } | null | undefined;
     const known = toAppError(err);
     if (known) {
-      if (known.kind === 'unavailable' && !(err instanceof AppError)) logger.error({ reqId: req.id, errName: e?.name }, 'database unavailable');
+      if (known.kind === 'unavailable') {
+        const cause = (known.cause ?? err) as { name?: string } | undefined;
+        logger.error({ reqId: req.id, errName: cause?.name }, 'database unavailable');
+      }
       if (known.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(known.extra.retryAfterSeconds));
       if (known.extra.allow) res.setHeader('Allow', known.extra.allow.join(', '));
       sendProblem(res, {

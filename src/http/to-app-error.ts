@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { toDatabaseAppError } from '../db/repository-edge.ts';
 import { kindOfClientStatus } from './problem.ts';
 
 interface LibraryError {
@@ -9,13 +10,6 @@ interface LibraryError {
   statusCode?: unknown;
   code?: unknown;
 }
-
-const DATABASE_OUT = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNotConnectedError']);
-
-// mongoose gives up on a command it held while the connection was down with a
-// plain MongooseError; only its message says so ("Operation `users.findOne()`
-// buffering timed out after 2000ms", or "Connection operation buffering ...").
-const BUFFERING_TIMED_OUT = /buffering timed out after/;
 
 /**
  * The one place where failures that are not AppErrors (from body-parser,
@@ -33,14 +27,9 @@ export function toAppError(err: unknown): AppError | undefined {
   const clientKind = kindOfClientStatus(e.status ?? e.statusCode);
   if (clientKind === 'not-found') return new AppError('not-found', 'not-found', 'No such resource.');
   if (clientKind === 'validation') return new AppError('validation', 'bad-request', 'The request could not be read.');
-  if (e.name === 'CastError') return new AppError('not-found', 'not-found', 'No such resource.');
-  if (e.code === 11000) return new AppError('conflict', 'conflict', 'This conflicts with existing data.');
-  if (e.name === 'ChainConflict') return new AppError('conflict', 'concurrent-change', 'Someone else changed this at the same moment; try again.');
-  if (
-    (typeof e.name === 'string' && DATABASE_OUT.has(e.name)) ||
-    (e.name === 'MongooseError' && typeof e.message === 'string' && BUFFERING_TIMED_OUT.test(e.message))
-  ) {
-    return new AppError('unavailable', 'database-unavailable', 'The service is temporarily unavailable.');
-  }
+  // Database errors are turned into AppErrors by the repositories, at their
+  // edge; the same policy catches one that reached here some other way.
+  const fromDatabase = toDatabaseAppError(err);
+  if (fromDatabase instanceof AppError) return fromDatabase;
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { atRepositoryEdge } from '../db/repository-edge.ts';
 import type { Connection } from 'mongoose';
 import { runModel, type RunDoc } from './runs.model.ts';
 
@@ -10,12 +11,12 @@ export interface RunsRepository {
 
 export function createRunsRepository(conn: Connection): RunsRepository {
   const Run = runModel(conn);
-  return {
+  return atRepositoryEdge<RunsRepository>({
     async insert(run) {
       await Run.create(run);
     },
     async get(id) {
       return (await Run.findById(id).lean<RunDoc>()) ?? undefined;
     },
-  };
+  });
 }

@@ -1,3 +1,4 @@
+import { atRepositoryEdge } from '../db/repository-edge.ts';
 import type { Connection } from 'mongoose';
 import { upsertRetryingLostRace } from '../db/upsert.ts';
 import { profileModels, type NewcomerDoc, type SponsorDoc } from './profiles.model.ts';
@@ -22,7 +23,7 @@ export interface ProfilesRepository {
 // fields); a first PUT that loses the race to create the profile replaces it instead.
 export function createProfilesRepository(conn: Connection): ProfilesRepository {
   const { Newcomer, Sponsor } = profileModels(conn);
-  return {
+  return atRepositoryEdge<ProfilesRepository>({
     async putNewcomer(doc) {
       await upsertRetryingLostRace(() => Newcomer.replaceOne({ _id: doc._id }, doc, { upsert: true }));
     },
@@ -47,5 +48,5 @@ export function createProfilesRepository(conn: Connection): ProfilesRepository {
     async insertNewcomers(docs) {
       await Newcomer.insertMany(docs, { ordered: false, lean: true });
     },
-  };
+  });
 }

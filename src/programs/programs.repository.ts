@@ -1,3 +1,4 @@
+import { atRepositoryEdge } from '../db/repository-edge.ts';
 import type { Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
 import { upsertRetryingLostRace } from '../db/upsert.ts';
@@ -25,7 +26,7 @@ function toProgram(d: ProgramDoc): StoredProgram {
 
 export function createProgramsRepository(conn: Connection): ProgramsRepository {
   const Program = programModel(conn);
-  return {
+  return atRepositoryEdge<ProgramsRepository>({
     async seed(programs, at) {
       let inserted = 0;
       for (const { key, ...rules } of programs) {
@@ -58,5 +59,5 @@ export function createProgramsRepository(conn: Connection): ProgramsRepository {
     async setWeights(key, weights, at) {
       await Program.updateOne({ _id: key }, { $set: { weights, updatedAt: at } });
     },
-  };
+  });
 }
