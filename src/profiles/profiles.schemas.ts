@@ -5,13 +5,17 @@ import { canonicalLanguageTag, isCalendarDate, toMinutes } from './profile-field
 import { checkTimeZone } from './time-zones.ts';
 import { deferErrors } from '../http/parse.ts';
 
-const clock = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+// The examples, formats and descriptions below (`.meta`) go into the OpenAPI
+// document, so a client sees the expected shape before its first 400.
+const clock = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
+const timeMeta = { description: 'Local wall-clock time as HH:MM (24-hour), from 00:00 to 24:00.', example: '18:30' };
+const time = z.string().regex(clock, 'Must be HH:MM between 00:00 and 24:00.').meta(timeMeta);
 
 const window = z
   .strictObject({
     day: z.enum(DAYS as [string, ...string[]]),
-    start: z.string().regex(clock, 'Must be HH:MM between 00:00 and 24:00.'),
-    end: z.string().regex(clock, 'Must be HH:MM between 00:00 and 24:00.'),
+    start: time,
+    end: time,
   })
   .superRefine((w, ctx) => {
     if (clock.test(w.start) && clock.test(w.end) && toMinutes(w.start) >= toMinutes(w.end)) {
@@ -29,6 +33,10 @@ const timezone = z
       return z.NEVER;
     }
     return checked.zone;
+  })
+  .meta({
+    description: 'An IANA time zone by region and city (or UTC), not an abbreviation or an offset: it sets the daylight-saving rules of the availability windows.',
+    example: 'America/New_York',
   });
 
 const language = z
@@ -41,16 +49,24 @@ const language = z
       return z.NEVER;
     }
     return canonical;
-  });
+  })
+  .meta({ description: 'A BCP 47 language tag of a known language.', example: 'en-US' });
 
 // A date before 1930 is a typo, not a recovery: it would put centuries on a
 // card. (AA itself began in 1935.)
 const EARLIEST_RECOVERY_DATE = '1930-01-01';
 
-const recoveryDate = z.string().superRefine((date, ctx) => {
-  if (!isCalendarDate(date)) ctx.addIssue({ code: 'custom', message: 'Must be a date as YYYY-MM-DD.' });
-  else if (date < EARLIEST_RECOVERY_DATE) ctx.addIssue({ code: 'custom', message: `Must be on or after ${EARLIEST_RECOVERY_DATE}.` });
-});
+const recoveryDate = z
+  .string()
+  .superRefine((date, ctx) => {
+    if (!isCalendarDate(date)) ctx.addIssue({ code: 'custom', message: 'Must be a date as YYYY-MM-DD.' });
+    else if (date < EARLIEST_RECOVERY_DATE) ctx.addIssue({ code: 'custom', message: `Must be on or after ${EARLIEST_RECOVERY_DATE}.` });
+  })
+  .meta({
+    format: 'date',
+    description: `A calendar date as YYYY-MM-DD, from ${EARLIEST_RECOVERY_DATE} to today in the member's time zone.`,
+    example: '2024-03-15',
+  });
 
 const location = z.strictObject({
   region: z.string().trim().min(1).max(80),
@@ -118,7 +134,7 @@ export const sponsorProfileBody = deferErrors(sponsorProfileFields);
 export type NewcomerProfileBody = z.output<typeof newcomerProfileBody>;
 export type SponsorProfileBody = z.output<typeof sponsorProfileBody>;
 
-const windowView = z.object({ day: z.string(), start: z.string(), end: z.string() });
+const windowView = z.object({ day: z.string(), start: z.string().meta(timeMeta), end: z.string().meta(timeMeta) });
 export const newcomerProfileView = newcomerProfileFields
   .extend({ userId: z.string(), displayName: z.string(), availability: z.array(windowView), updatedAt: z.string() })
   .meta({ id: 'NewcomerProfile' });

@@ -258,6 +258,28 @@ describe('profiles: /api/v1/me/newcomer-profile and /api/v1/me/sponsor-profile',
     });
   }
 
+  it('when the OpenAPI document is fetched, then the profile schemas carry the formats, patterns and examples of time zone, date, time and language', async () => {
+    const res = await t.request.get('/api/v1/openapi.json');
+    expect(res.status).to.equal(200);
+    const schemas = res.body.components.schemas as Record<string, { properties: Record<string, Record<string, unknown> & { items?: Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> } }> }>;
+    for (const id of ['NewcomerProfileInput', 'SponsorProfileInput']) {
+      const p = schemas[id]!.properties;
+      expect(p.timezone, id).to.include({ example: 'America/New_York' });
+      expect(p.timezone!.description, id).to.match(/IANA/);
+      expect(p.recoveryDate, id).to.include({ format: 'date', example: '2024-03-15' });
+      for (const end of ['start', 'end']) {
+        const time = p.availability!.items!.properties![end]!;
+        expect(time, `${id} ${end}`).to.include({ example: '18:30' });
+        expect(time.description, `${id} ${end}`).to.match(/HH:MM/);
+        const pattern = new RegExp(time.pattern as string);
+        expect(['00:00', '18:30', '24:00'].every((v) => pattern.test(v)), `${id} ${end}`).to.equal(true);
+        expect(['7:30', '24:30', '18:60', '18:30:00'].some((v) => pattern.test(v)), `${id} ${end}`).to.equal(false);
+      }
+      expect(p.languages!.items, id).to.include({ example: 'en-US' });
+      expect(p.languages!.items!.description, id).to.match(/BCP 47/);
+    }
+  });
+
   it('when a profile is written without a token, then 401', async () => {
     const res = await t.request.put('/api/v1/me/newcomer-profile').send(newcomerBody());
     expect(res.status).to.equal(401);
