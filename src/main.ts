@@ -7,6 +7,7 @@ import { LocalDatabaseUnavailable } from './db/local-database.ts';
 import { localJwtSecret } from './db/local-secret.ts';
 import { prepareDatabase } from './prepare.ts';
 import { createLogger } from './http/logger.ts';
+import { applyServerTimeouts } from './http/server-timeouts.ts';
 import { startAccessCache } from './auth/access-cache.ts';
 import { createUsersRepository } from './auth/users.repository.ts';
 import { createChangeFeed } from './db/change-feed.ts';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   try {
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      applyServerTimeouts(s);
     });
   } catch (err) {
     logger.fatal(`cannot listen on ${config.host}:${config.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
