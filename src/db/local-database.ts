@@ -51,7 +51,7 @@ export async function findRunningLocalDatabase(dataDir: string): Promise<LocalDa
   }
   if (!(await answersPing(recorded.uri))) return undefined;
   // Not ours to stop: the process that started it does.
-  return { uri: recorded.uri, engine: recorded.engine, version: recorded.version, stop: async () => undefined };
+  return { uri: recorded.uri, engine: recorded.engine, version: recorded.version, stop: () => Promise.resolve() };
 }
 
 /**
