@@ -1,24 +1,27 @@
 /**
  * CLI: a realistic synthetic community for demos and manual testing.
  *
- *   npm run seed:demo
+ *   npm run seed:demo [-- --base-url http://127.0.0.1:3111]
  *
  * Creates (deterministically, from a seeded PRNG) 300 sponsors, 200 newcomers
  * and 3 coordinators across the seeded programs, in a dozen time zones and
- * several languages. Every account has the same demo password (hashed once).
- * Emails: demo-sponsor-001@example.org, demo-newcomer-001@example.org,
- * demo-coordinator-001@example.org …
+ * several languages; every program has a coordinator. Every account has the
+ * same demo password (hashed once). Emails: demo-sponsor-001@example.org,
+ * demo-newcomer-001@example.org, demo-coordinator-001@example.org …
  *
  * The database is found as `npm start` finds it: MONGODB_URI, else the local
  * database a running `npm start` recorded under DATA_DIR, else one started
- * here and stopped at the end.
+ * here and stopped at the end. The URLs it prints are those of the running
+ * server recorded in DATA_DIR/server.json, else --base-url, else HOST and PORT.
  *
  * Idempotent: an account whose email exists is not created again, a profile
- * that exists is not replaced; a second run adds nothing and says so.
+ * that exists is not replaced; a second run adds nothing and says so (it only
+ * gives the demo coordinators the programs they are missing).
  * Each new sponsor is published on the change feed, so a running `npm start`
  * puts them into its candidate index within a few seconds (no restart needed).
  *
- * Exit codes: 0 done; 1 no database or another failure (one line, no stack trace).
+ * Exit codes: 0 done; 2 bad arguments; 1 no database or another failure (one
+ * line, no stack trace).
  */
 import { pino } from 'pino';
 import { hashPassword } from '../src/auth/passwords.ts';
@@ -27,6 +30,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { createChangeFeed, type ChangeFeed } from '../src/db/change-feed.ts';
 import { openDatabase, type OpenDatabase } from '../src/db/database.ts';
 import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
+import { findRunningServer } from '../src/db/server-file.ts';
 import { prepareDatabase } from '../src/prepare.ts';
 import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts';
 import { startMatchingEngine } from '../src/matching/matching-engine.ts';
@@ -292,10 +296,13 @@ function community(programs: ReadonlyMap<string, StoredProgram>, now: Date) {
   }
 
   const coordinatorPrograms = [
-    ['aa', 'na', 'ca', 'cma'],
+    ['aa', 'na', 'ca', 'cma', 'ma', 'ha'],
     ['smart', 'lifering', 'wfs', 'recovery-dharma', 'refuge-recovery'],
     ['celebrate-recovery', 'al-anon', 'nar-anon'],
   ].map((list) => list.filter((k) => programs.has(k)));
+  // Programs an admin added to this database get a coordinator too.
+  const covered = new Set(coordinatorPrograms.flat());
+  coordinatorPrograms[0]!.push(...[...programs.keys()].filter((k) => !covered.has(k)).sort());
   const coordinators = coordinatorPrograms.map((list, k) => ({
     email: email('coordinator', k + 1),
     displayName: pick(rng, FIRST_NAMES),
@@ -334,6 +341,28 @@ async function ensureUser(users: UsersRepository, m: { email: string; displayNam
   return { id: raced._id, displayName: raced.displayName, created: false };
 }
 
+/** Creates the demo coordinators that are missing and gives each all of its programs. */
+async function ensureCoordinators(
+  users: UsersRepository,
+  coordinators: ReadonlyArray<{ email: string; displayName: string; id: string; programs: string[] }>,
+  passwordHash: () => Promise<string>,
+  now: Date,
+): Promise<{ created: number; changed: number }> {
+  let created = 0;
+  let changed = 0;
+  for (const c of coordinators) {
+    const existing = await users.findByEmail(c.email);
+    const u = existing ? { id: existing._id, created: false } : await ensureUser(users, c, await passwordHash(), now);
+    if (u.created) created++;
+    const current = existing?.roles?.coordinatorOf ?? [];
+    if (u.created || current.length !== c.programs.length || c.programs.some((k) => !current.includes(k))) {
+      await users.setCoordinatorOf(u.id, c.programs);
+      if (!u.created) changed++;
+    }
+  }
+  return { created, changed };
+}
+
 async function run(db: OpenDatabase, production: boolean, baseUrl: string): Promise<void> {
   const now = new Date();
   await prepareDatabase(db.conn, { buildIndexes: production, now });
@@ -357,11 +386,15 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
   let profilesAdded = 0;
   const newcomerIds: string[] = [];
   if (alreadySeeded) {
-    process.stderr.write(`seed:demo: ${sponsors[0]!.email} and ${lastEmail} already exist: the demo community is already seeded; nothing added.\n`);
+    process.stderr.write(`seed:demo: ${sponsors[0]!.email} and ${lastEmail} already exist: the demo community is already seeded; no members added.\n`);
     for (const n of newcomers) {
       const u = await users.findByEmail(n.email);
       if (u) newcomerIds.push(u._id);
     }
+    // A community seeded by an earlier version left some programs without a coordinator.
+    const fixed = await ensureCoordinators(users, coordinators, () => hashPassword(DEMO_PASSWORD), now);
+    created += fixed.created;
+    if (fixed.changed > 0) process.stderr.write(`seed:demo: gave ${fixed.changed} demo coordinator(s) the programs they were missing.\n`);
   } else {
     const started = performance.now();
     process.stderr.write('seed:demo: hashing the demo password (argon2id, once)…\n');
@@ -388,11 +421,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
       }
       progressLine('newcomers', k + 1, newcomers.length);
     }
-    for (const c of coordinators) {
-      const u = await ensureUser(users, c, passwordHash, now);
-      if (u.created) created++;
-      await users.setCoordinatorOf(u.id, c.programs);
-    }
+    created += (await ensureCoordinators(users, coordinators, () => Promise.resolve(passwordHash), now)).created;
     // A running `npm start` follows this feed and indexes each sponsor within a few seconds.
     for (let k = 0; k < newSponsorIds.length; k += 100) {
       const chunk = newSponsorIds.slice(k, k + 100);
@@ -436,8 +465,10 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
       : `Demo community: ${sponsors.length} sponsors, ${newcomers.length} newcomers, ${coordinators.length} coordinators ` +
         `(${created} accounts and ${profilesAdded} profiles added now).`,
     `Every demo account's password: ${DEMO_PASSWORD}`,
-    `A coordinator: ${coordinators[0]!.email} (coordinates ${coordinators[0]!.programs.join(', ')})`,
+    'Coordinators:',
+    ...coordinators.map((c) => `  ${c.email}  ${c.programs.join(', ')}`),
     `Sponsors: ${email('sponsor', 1)} … ${email('sponsor', SPONSORS)}; newcomers: ${email('newcomer', 1)} … ${email('newcomer', NEWCOMERS)}`,
+    `The service: ${baseUrl} (API docs at ${baseUrl}/docs)`,
     '',
   ];
   if (demo) {
@@ -459,15 +490,57 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+const USAGE = 'usage: npm run seed:demo [-- --base-url http://127.0.0.1:3000]';
+
+class UsageError extends Error {}
+
+/** --base-url, when given: where the service the printed commands talk to is served. */
+function parseArgs(argv: string[]): { baseUrl?: string } {
+  let baseUrl: string | undefined;
+  for (let k = 0; k < argv.length; k++) {
+    const m = /^--base-url(?:=(.*))?$/s.exec(argv[k]!);
+    if (!m) throw new UsageError(`unknown argument ${JSON.stringify(argv[k])}; ${USAGE}`);
+    if (baseUrl !== undefined) throw new UsageError(`--base-url given twice; ${USAGE}`);
+    const value = m[1] ?? argv[++k];
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`--base-url needs a value; ${USAGE}`);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(`--base-url: not a URL: ${JSON.stringify(value)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--base-url: must be an http:// or https:// URL');
+    baseUrl = url.href.replace(/\/+$/, '');
+  }
+  return baseUrl === undefined ? {} : { baseUrl };
+}
+
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown error';
 }
 
+/** Where `npm start` would listen with this environment, said so on stderr since nothing confirmed it. */
+function configuredUrl(config: { host: string; port: number; dataDir: string }): string {
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const url = `http://${host}:${config.port}`;
+  process.stderr.write(
+    `seed:demo: no running \`npm start\` recorded in ${config.dataDir}/server.json; the commands below assume ${url} (set PORT, or give --base-url)\n`,
+  );
+  return url;
+}
+
 async function main(): Promise<number> {
-  const fail = (message: string) => {
+  const fail = (message: string, code = 1) => {
     process.stderr.write(`seed:demo: ${message}\n`);
-    return 1;
+    return code;
   };
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) return fail(err.message, 2);
+    throw err;
+  }
   let config;
   try {
     config = loadConfig(process.env);
@@ -485,9 +558,9 @@ async function main(): Promise<number> {
     if (err instanceof LocalDatabaseUnavailable) return fail(`no database: ${err.message}`);
     return fail(`cannot reach the database: ${firstLine(err)}`);
   }
-  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const baseUrl = args.baseUrl ?? (await findRunningServer(config.dataDir)) ?? configuredUrl(config);
   try {
-    await run(db, false, `http://${host}:${config.port}`);
+    await run(db, false, baseUrl);
     return 0;
   } catch (err) {
     return fail(`failed: ${firstLine(err)}`);
