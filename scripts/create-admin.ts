@@ -61,7 +61,7 @@ function parseArgs(argv: string[]): Args {
   const email = registerBody.shape.email.safeParse(values.email);
   if (!email.success) throw new UsageError(`--email: ${email.error.issues[0]?.message ?? 'invalid'}`);
   const displayName = registerBody.shape.displayName.safeParse(values['display-name'] ?? DEFAULT_DISPLAY_NAME);
-  if (!displayName.success) throw new UsageError('--display-name: must be 1 to 60 characters');
+  if (!displayName.success) throw new UsageError(`--display-name: ${displayName.error.issues[0]?.message ?? 'invalid'}`);
   return { email: email.data, displayName: displayName.data };
 }
 
