@@ -14,8 +14,10 @@ interface ServerFile {
 const serverFile = (dataDir: string) => join(resolve(dataDir), 'server.json');
 
 /**
- * Records the URL outside production and returns what removes it again at
- * shutdown. Recording is a convenience: a failure is reported and ignored.
+ * Records the URL outside production, for as long as this process runs: it is
+ * removed when the process exits (or by the function returned). A kill or a
+ * crash leaves it behind, so readers check it still answers. Recording is a
+ * convenience: a failure is reported and ignored.
  */
 export function recordServerUrl(
   config: { readonly env: string; readonly dataDir: string },
@@ -31,10 +33,13 @@ export function recordServerUrl(
     warn(`could not record the server's URL in ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return () => undefined;
   }
-  return () => {
+  const forget = () => {
+    process.off('exit', forget);
     // Another `npm start` on the same data directory may have recorded itself since.
     if (readServerFile(file)?.pid === process.pid) rmSync(file, { force: true });
   };
+  process.once('exit', forget);
+  return forget;
 }
 
 function readServerFile(file: string): ServerFile | undefined {
