@@ -45,7 +45,7 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErro
 function validFields<O extends z.ZodObject>(object: O, input: unknown): Partial<z.output<O>> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return {};
   const valid: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(object.shape as Record<string, z.ZodType>)) {
+  for (const [key, field] of Object.entries<z.ZodType>(object.shape)) {
     const result = field.safeParse((input as Record<string, unknown>)[key]);
     if (result.success) valid[key] = result.data;
   }
