@@ -7,6 +7,11 @@
 // The index holds used places itself (setUsedPlaces), so ranking reads no callback
 // per sponsor. Program rules and weights are not held: they come with each query's
 // MatchingContext, so a change of rules needs no rebuild.
+//
+// snapshot() gives a frozen view for work that spans many turns of the event loop
+// (a pool run ranks thousands of newcomers in slices): the view shares the columns,
+// and the live index copies them before its first change while a view is out
+// (copy on write), so a run sees one state and pays nothing when nothing changes.
 
 import { availabilityMask, MASK_WORDS, offsetMinutesAt, weekStartOf } from './availability.ts';
 import { primaryLanguage } from './eligibility.ts';
@@ -41,6 +46,13 @@ export class BitsetColumn {
     this.data = next;
   }
 
+  copy(): BitsetColumn {
+    const c = new BitsetColumn(0);
+    c.stride = this.stride;
+    c.data = this.data.slice();
+    return c;
+  }
+
   setRow(row: number, ids: Iterable<number>): void {
     const base = row * this.stride;
     this.data.fill(0, base, base + this.stride);
@@ -64,8 +76,15 @@ export const IN_PERSON_BIT = 1 << CONTACT_MODES.indexOf('in-person');
 export const TEXT_BIT = 1 << CONTACT_MODES.indexOf('text');
 
 class Interner {
-  readonly ids = new Map<string, number>();
-  readonly names: string[] = [];
+  constructor(
+    readonly ids = new Map<string, number>(),
+    readonly names: string[] = [],
+  ) {}
+
+  copy(): Interner {
+    return new Interner(new Map(this.ids), [...this.names]);
+  }
+
   intern(name: string): number {
     let id = this.ids.get(name);
     if (id === undefined) {
@@ -81,13 +100,21 @@ export class CandidateIndex {
   /** @internal Columns below are read by rank.ts; treat them as private. */
   rows = 0;
   capacityRows = 0;
-  readonly programs = new Interner();
-  readonly zones = new Interner();
-  readonly languages = new Interner();
-  readonly experiences = new Interner();
-  readonly slotById = new Map<string, number>();
-  private readonly freeSlots: number[] = [];
-  private readonly usedById = new Map<string, number>();
+  programs = new Interner();
+  zones = new Interner();
+  languages = new Interner();
+  experiences = new Interner();
+  slotById = new Map<string, number>();
+  private freeSlots: number[] = [];
+  private usedById = new Map<string, number>();
+  /** Set on a snapshot: it never changes. */
+  private frozen = false;
+  /** Snapshots out that share this index's columns; the first change copies them first. */
+  private sharedWith = 0;
+  /** Bumped when this index stops sharing, so a late release of an older snapshot does not count. */
+  private shareEpoch = 0;
+  /** On a snapshot: the index it was taken of, and that index's epoch then. */
+  private origin: { index: CandidateIndex; epoch: number } | undefined;
 
   ids: (string | undefined)[] = [];
   profiles: (SponsorProfile | undefined)[] = [];
@@ -121,6 +148,78 @@ export class CandidateIndex {
     for (const s of sponsors) this.upsertSponsor(s);
   }
 
+  /**
+   * A read-only view of the index as it is now, for work spanning several turns
+   * of the event loop. It shares the columns until this index next changes, when
+   * this index copies them first (one copy, however many snapshots are out).
+   * Call release() on the view when done, so later changes need no copy.
+   */
+  snapshot(): CandidateIndex {
+    const view = new CandidateIndex();
+    view.adoptColumns(this, false);
+    view.frozen = true;
+    if (!this.frozen) {
+      this.sharedWith += 1;
+      view.origin = { index: this, epoch: this.shareEpoch };
+    }
+    return view;
+  }
+
+  /** Ends a snapshot's sharing; a no-op on anything else, and when called twice. */
+  release(): void {
+    const origin = this.origin;
+    this.origin = undefined;
+    if (origin && origin.epoch === origin.index.shareEpoch && origin.index.sharedWith > 0) origin.index.sharedWith -= 1;
+  }
+
+  /** Before any change: a snapshot never changes, and a shared index copies its columns. */
+  private beforeChange(): void {
+    if (this.frozen) throw new Error('a snapshot of the candidate index is read-only');
+    if (this.sharedWith === 0) return;
+    this.adoptColumns(this, true);
+    this.sharedWith = 0;
+    this.shareEpoch += 1;
+  }
+
+  /** Takes `from`'s state: the same objects, or copies of them. Every field that changes lives here. */
+  private adoptColumns(from: CandidateIndex, copy: boolean): void {
+    const c = <T extends { slice(): T }>(a: T): T => (copy ? a.slice() : a);
+    this.rows = from.rows;
+    this.capacityRows = from.capacityRows;
+    this.programs = copy ? from.programs.copy() : from.programs;
+    this.zones = copy ? from.zones.copy() : from.zones;
+    this.languages = copy ? from.languages.copy() : from.languages;
+    this.experiences = copy ? from.experiences.copy() : from.experiences;
+    this.slotById = copy ? new Map(from.slotById) : from.slotById;
+    this.freeSlots = c(from.freeSlots);
+    this.usedById = copy ? new Map(from.usedById) : from.usedById;
+    this.ids = c(from.ids);
+    this.profiles = c(from.profiles);
+    this.alive = c(from.alive);
+    this.program = c(from.program);
+    this.members = copy ? from.members.map((m) => m.slice()) : from.members;
+    this.memberCount = c(from.memberCount);
+    this.memberPos = c(from.memberPos);
+    this.accepting = c(from.accepting);
+    this.capacity = c(from.capacity);
+    this.used = c(from.used);
+    this.recoveryDay = c(from.recoveryDay);
+    this.zone = c(from.zone);
+    this.hasOwnSponsor = c(from.hasOwnSponsor);
+    this.gender = c(from.gender);
+    this.orientation = c(from.orientation);
+    this.modes = c(from.modes);
+    this.affirming = c(from.affirming);
+    this.ageBand = c(from.ageBand);
+    this.hasLocation = c(from.hasLocation);
+    this.lat = c(from.lat);
+    this.lon = c(from.lon);
+    this.langs = copy ? from.langs.copy() : from.langs;
+    this.exps = copy ? from.exps.copy() : from.exps;
+    this.masks = c(from.masks);
+    this.maskWeek = c(from.maskWeek);
+  }
+
   /** Number of sponsors in the index. */
   get size(): number {
     return this.slotById.size;
@@ -144,6 +243,7 @@ export class CandidateIndex {
   }
 
   setUsedPlaces(userId: string, used: number): void {
+    this.beforeChange();
     const n = Number.isFinite(used) && used > 0 ? Math.floor(used) : 0;
     if (n === 0) this.usedById.delete(userId);
     else this.usedById.set(userId, n);
@@ -154,6 +254,7 @@ export class CandidateIndex {
   /** Adds or replaces a sponsor. Throws RangeError on an unknown time zone (validate first). */
   upsertSponsor(p: SponsorProfile): void {
     offsetMinutesAt(p.timezone, 0);
+    this.beforeChange();
     let slot = this.slotById.get(p.userId);
     const programId = this.programs.intern(p.program);
     if (slot === undefined) {
@@ -196,6 +297,7 @@ export class CandidateIndex {
   removeSponsor(userId: string): boolean {
     const slot = this.slotById.get(userId);
     if (slot === undefined) return false;
+    this.beforeChange();
     this.slotById.delete(userId);
     this.removeMember(this.program[slot] as number, slot);
     this.alive[slot] = 0;
@@ -216,7 +318,11 @@ export class CandidateIndex {
     }
   }
 
-  /** @internal */
+  /**
+   * @internal Filling the weekly mask cache is not a change, and is allowed on a
+   * snapshot and on shared columns: a row's mask depends only on its profile and
+   * the week, and a row is shared only while its profile is the same on both sides.
+   */
   buildMask(slot: number, week: number): void {
     const p = this.profiles[slot];
     if (p === undefined) return;
