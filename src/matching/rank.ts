@@ -204,8 +204,11 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
   const maxKm = newcomer.maxDistanceKm ?? DEFAULT_MAX_DISTANCE_KM;
   const distanceApplies = (newcomerModes & IN_PERSON_BIT) !== 0 && hasNewcomerLoc;
 
+  // The heap never needs more room than the rows it may be offered (a pool run asks for every eligible sponsor).
+  let visitable = 0;
+  for (let p = 0; p < programCount; p++) if (accepted[p] === 1) visitable += index.memberCount[p] ?? 0;
   const excluded = new Int32Array(RULES.length);
-  const heap = new TopK(kk, index.ids);
+  const heap = new TopK(Math.min(kk, visitable), index.ids);
   const values = new Float64Array(FACTOR_COUNT);
   let eligibleCount = 0;
 
