@@ -5,8 +5,21 @@ import { BoundedMap } from '../lib/bounded-map.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../profiles/profiles.repository.ts';
 import { createProgramsRepository, type StoredProgram } from '../programs/programs.repository.ts';
 import { createCandidateIndex, type CandidateIndex } from './candidate-index.ts';
+import { rankEligiblePairs, type EligiblePairs } from './eligible-pairs.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
-import { DEFAULT_WEIGHTS, FACTORS, type MatchingContext, type MatchingWeights, type NewcomerProfile, type PairEvent, type ProgramRules, type SponsorProfile } from './types.ts';
+import { explain, rank } from './rank.ts';
+import {
+  DEFAULT_WEIGHTS,
+  FACTORS,
+  type Explanation,
+  type MatchingContext,
+  type MatchingWeights,
+  type NewcomerProfile,
+  type PairEvent,
+  type Reason,
+  type RuleName,
+  type SponsorProfile,
+} from './types.ts';
 
 export function toNewcomerProfile(doc: StoredNewcomer): NewcomerProfile {
   const { _id, updatedAt: _u, ...rest } = doc;
@@ -18,11 +31,45 @@ export function toSponsorProfile(doc: StoredSponsor): SponsorProfile {
   return { userId: _id, ...rest };
 }
 
+/** What a question about one newcomer's pairs is asked with. */
+export interface PairQuery {
+  now: Date;
+  /** This newcomer's history with each sponsor. */
+  history: ReadonlyMap<string, readonly PairEvent[]>;
+}
+
+export interface Proposal {
+  sponsor: SponsorProfile;
+  score: number;
+  reasons: Reason[];
+}
+
+export interface Proposals {
+  /** Score descending, then sponsor id ascending. */
+  top: Proposal[];
+  /** Sponsors that passed every rule (before the top-k cut). */
+  eligibleCount: number;
+  /** Sponsors left out, counted by the first rule they fail. */
+  excluded: Record<RuleName, number>;
+}
+
 export interface MatchingEngine {
-  readonly index: CandidateIndex;
+  /** The k best sponsors for a newcomer, with reasons, on the current index, rules and weights. */
+  propose(newcomer: NewcomerProfile, k: number, query: PairQuery): Proposals;
+  /** One sponsor for one newcomer: score and reasons, or every rule failed; undefined for an unknown sponsor. */
+  explain(newcomer: NewcomerProfile, sponsorId: string, query: PairQuery): Explanation | undefined;
+  /**
+   * Every eligible pair of a pool run (histories[i] is newcomers[i]'s), ranked on
+   * one state of the index and the rules, in slices that let requests through.
+   * Release the result once its pairs are explained.
+   */
+  eligiblePairs(newcomers: readonly NewcomerProfile[], histories: ReadonlyArray<ReadonlyMap<string, readonly PairEvent[]>>, now: Date): Promise<EligiblePairs>;
   programs(): ReadonlyMap<string, StoredProgram>;
-  context(now: Date, history: ReadonlyMap<string, readonly PairEvent[]>, newcomerId: string): MatchingContext;
   weightsFor(program: string): MatchingWeights;
+  /** The live index, for tests and tools; the service asks the functions above. */
+  readonly index: CandidateIndex;
+  /** A context on the live index, for tools that call rank() themselves. */
+  context(now: Date, history: ReadonlyMap<string, readonly PairEvent[]>, newcomerId: string): MatchingContext;
   /** Re-reads one sponsor and updates the index here, then tells the other instances. */
   sponsorChanged(userId: string, by: string): Promise<void>;
   programsChanged(by: string): Promise<void>;
@@ -137,30 +184,48 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     { intervalMs: deps.feedIntervalMs ?? 1000 },
   );
 
-  const weightsFor = (program: string): MatchingWeights => {
-    const stored = programs.get(program)?.weights;
+  const weightsIn = (rules: ReadonlyMap<string, StoredProgram>, program: string): MatchingWeights => {
+    const stored = rules.get(program)?.weights;
     if (!stored) return DEFAULT_WEIGHTS;
     const w = { ...DEFAULT_WEIGHTS };
     for (const f of FACTORS) if (typeof stored[f] === 'number') w[f] = stored[f];
     return w;
   };
+  // `rules` is one version of the programs: a change replaces the map, never edits it.
+  // Used places are the index's own: rank and explain on an index read them there.
+  const contextOf = (rules: ReadonlyMap<string, StoredProgram>, on: CandidateIndex, now: Date, history: PairQuery['history']): MatchingContext => ({
+    now: now.getTime(),
+    programs: rules,
+    weightsFor: (program) => weightsIn(rules, program),
+    usedPlaces: (id) => on.usedPlaces(id),
+    pairHistory: () => history,
+    pairCooldownDays: deps.pairCooldownDays,
+  });
 
   return {
+    propose(newcomer, k, query) {
+      const on = index;
+      const result = rank(on, newcomer, contextOf(programs, on, query.now, query.history), k);
+      return {
+        top: result.top.map(({ sponsorId, score, reasons }) => ({ sponsor: on.getSponsor(sponsorId)!, score, reasons })),
+        eligibleCount: result.eligibleCount,
+        excluded: result.excluded,
+      };
+    },
+    explain(newcomer, sponsorId, query) {
+      return explain(index, newcomer, sponsorId, contextOf(programs, index, query.now, query.history));
+    },
+    async eligiblePairs(newcomers, histories, now) {
+      const view = index.snapshot();
+      const rules = programs;
+      return rankEligiblePairs(view, newcomers, newcomers.map((_, i) => contextOf(rules, view, now, histories[i] ?? new Map())));
+    },
     get index() {
       return index;
     },
     programs: () => programs,
-    weightsFor,
-    context(now, history) {
-      return {
-        now: now.getTime(),
-        programs: programs as ReadonlyMap<string, ProgramRules>,
-        weightsFor,
-        usedPlaces: (id) => index.usedPlaces(id),
-        pairHistory: () => history,
-        pairCooldownDays: deps.pairCooldownDays,
-      };
-    },
+    weightsFor: (program) => weightsIn(programs, program),
+    context: (now, history) => contextOf(programs, index, now, history),
     async sponsorChanged(userId, by) {
       await reloadSponsor(userId);
       await feed.announce({ kind: 'sponsor', id: userId }, by);

@@ -7,7 +7,6 @@ import type { ProgramsRepository } from '../programs/programs.repository.ts';
 import { assign, type AssignMode } from './assign.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
 import { toNewcomerProfile, type MatchingEngine } from './matching-engine.ts';
-import { explain, rank } from './rank.ts';
 import { newcomerSafeReasons, ruleText } from './reasons.ts';
 import { recoveryDays, wholeYears } from './recovery.ts';
 import type { RunDoc, RunsRepository } from './runs.repository.ts';
@@ -38,42 +37,45 @@ function excludedSummary(excluded: Record<RuleName, number>) {
 
 export async function getProposals(deps: MatchingDeps, actor: Actor, userId: string, opts: { limit: number; sponsor?: string }) {
   const { newcomer, asCoordinator } = await newcomerFor(deps, actor, userId);
-  const now = deps.clock();
-  const ctx = deps.engine.context(now, await deps.history.pairHistory(userId), userId);
-  const programs = deps.engine.programs();
+  const query = { now: deps.clock(), history: await deps.history.pairHistory(userId) };
 
   if (opts.sponsor !== undefined) {
     requireExplainAccess(asCoordinator ? 'coordinator' : 'self');
-    const e = explain(deps.engine.index, newcomer, opts.sponsor, ctx);
+    const e = deps.engine.explain(newcomer, opts.sponsor, query);
     if (!e) throw notFound('sponsor-profile');
     return e.eligible
       ? { newcomerId: userId, sponsorId: e.sponsorId, eligible: true, score: e.score, reasons: coordinatorReasons(e.reasons) }
       : { newcomerId: userId, sponsorId: e.sponsorId, eligible: false, failingRules: e.failingRules.map((rule) => ({ rule, text: ruleText(rule) })) };
   }
 
-  const result = rank(deps.engine.index, newcomer, ctx, opts.limit);
-  const proposals = result.top.map((p) => {
-    const s = deps.engine.index.getSponsor(p.sponsorId)!;
+  const result = deps.engine.propose(newcomer, opts.limit, query);
+  const programs = deps.engine.programs();
+  const proposals = result.top.map(({ sponsor: s, score, reasons }) => {
     const card = {
-      sponsorId: p.sponsorId,
+      sponsorId: s.userId,
       displayName: s.displayName,
       program: s.program,
       programName: programs.get(s.program)?.name ?? s.program,
       roleWord: programs.get(s.program)?.roleWord ?? 'sponsor',
-      yearsOfRecovery: wholeYears(recoveryDays(s.recoveryDate, s.timezone, ctx.now)),
+      yearsOfRecovery: wholeYears(recoveryDays(s.recoveryDate, s.timezone, query.now.getTime())),
       languages: [...s.languages],
-      score: p.score,
+      score,
     };
     // A newcomer sees an anonymised card: never an email, exact date, bio,
     // gender rule, or why someone else was left out.
-    if (!asCoordinator) return { ...card, reasons: newcomerSafeReasons(p.reasons) };
-    return { ...card, reasons: coordinatorReasons(p.reasons) };
+    if (!asCoordinator) return { ...card, reasons: newcomerSafeReasons(reasons) };
+    return { ...card, reasons: coordinatorReasons(reasons) };
   });
   if (!asCoordinator) return { newcomerId: userId, proposals };
   return { newcomerId: userId, proposals, eligibleCount: result.eligibleCount, excluded: excludedSummary(result.excluded) };
 }
 
 // ---- pool runs ----
+
+/** Why a newcomer whom no sponsor passes stays unmatched; undefined when some sponsor passed. */
+function noneEligibleReasons(excluded: Record<RuleName, number> | undefined): RunDoc['unmatched'][number]['reasons'] | undefined {
+  return excluded && [{ text: 'No sponsor passes every rule for this newcomer.' }, ...excludedSummary(excluded)];
+}
 
 function runView(r: RunDoc) {
   return { id: r._id, mode: r.mode, programs: r.programs, createdAt: new Date(r.createdAt).toISOString(), pairs: r.pairs, unmatched: r.unmatched };
@@ -96,51 +98,34 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
     .map(toNewcomerProfile)
     .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
-  // Pair histories first: the ranking below then runs without an await, on
-  // one consistent state of the candidate index.
   const histories = await Promise.all(newcomers.map((n) => deps.history.pairHistory(n.userId)));
-  const index = deps.engine.index;
-  const sponsorIds: string[] = [];
-  const sponsorIndex = new Map<string, number>();
-  const edges: Array<[number, number, number]> = [];
-  const contexts = newcomers.map((n, i) => deps.engine.context(now, histories[i]!, n.userId));
-  const unmatchedReasons = new Map<string, RunDoc['unmatched'][number]['reasons']>();
-  for (const [i, n] of newcomers.entries()) {
-    // Every eligible sponsor is an edge; reasons are built only for the chosen pairs.
-    const result = rank(index, n, contexts[i]!, Math.max(1, index.size), { withReasons: false });
-    if (result.top.length === 0) {
-      unmatchedReasons.set(n.userId, [{ text: 'No sponsor passes every rule for this newcomer.' }, ...excludedSummary(result.excluded)]);
-    }
-    for (const p of result.top) {
-      let j = sponsorIndex.get(p.sponsorId);
-      if (j === undefined) {
-        j = sponsorIds.length;
-        sponsorIds.push(p.sponsorId);
-        sponsorIndex.set(p.sponsorId, j);
-      }
-      edges.push([i, j, p.score]);
-    }
-  }
-  const capacities = sponsorIds.map((id) => Math.max(0, (index.getSponsor(id)?.capacity ?? 0) - index.usedPlaces(id)));
-  const solved = assign({ newcomers: newcomers.length, capacities, edges }, input.mode);
+  // Ranked on one state of the index and rules, in slices that let requests through (eligible-pairs.ts).
+  const pool = await deps.engine.eligiblePairs(newcomers, histories, now);
+  let pairs: RunDoc['pairs'];
   const matchedSet = new Set<number>();
-  const pairs = solved.pairs.map(([i, j]) => {
-    matchedSet.add(i);
-    const sponsorId = sponsorIds[j]!;
-    const e = explain(index, newcomers[i]!, sponsorId, contexts[i]!);
-    return {
-      newcomerId: newcomers[i]!.userId,
-      sponsorId,
-      score: e?.eligible ? e.score : 0,
-      reasons: e?.eligible ? coordinatorReasons(e.reasons) : [],
-    };
-  });
+  try {
+    // One synchronous call: the solver does not yield (see bench/RESULTS.md for its time on a large pool).
+    const solved = assign({ newcomers: newcomers.length, capacities: pool.capacities, edges: pool.edges }, input.mode);
+    const explained = await pool.explainPairs(solved.pairs);
+    pairs = solved.pairs.map(([i, j], k) => {
+      matchedSet.add(i);
+      const e = explained[k];
+      return {
+        newcomerId: newcomers[i]!.userId,
+        sponsorId: pool.sponsorIds[j]!,
+        score: e?.eligible ? e.score : 0,
+        reasons: e?.eligible ? coordinatorReasons(e.reasons) : [],
+      };
+    });
+  } finally {
+    pool.release();
+  }
   const unmatched = newcomers
     .map((n, i) => ({ n, i }))
     .filter(({ i }) => !matchedSet.has(i))
-    .map(({ n }) => ({
+    .map(({ n, i }) => ({
       newcomerId: n.userId,
-      reasons: unmatchedReasons.get(n.userId) ?? [
+      reasons: noneEligibleReasons(pool.noneEligible.get(i)) ?? [
         {
           text:
             input.mode === 'score'
