@@ -53,6 +53,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+      // chai's property assertions (expect(x).to.be.NaN) are expressions by design.
+      '@typescript-eslint/no-unused-expressions': 'off',
     },
   },
   {

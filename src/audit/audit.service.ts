@@ -1,5 +1,5 @@
 import { BoundedMap } from '../lib/bounded-map.ts';
-import type { AuditEntry, AuditRepository, PseudonymsRepository } from './audit.repository.ts';
+import type { AuditRepository, PseudonymsRepository } from './audit.repository.ts';
 
 export interface AuditRecord {
   actorId: string;
@@ -81,7 +81,7 @@ export async function listAudit(deps: AuditDeps, q: AuditQuery): Promise<AuditVi
     return { pseudonym: p, userId: resolved.get(p) ?? null };
   };
   const out: AuditView[] = [];
-  for (const e of entries as AuditEntry[]) {
+  for (const e of entries) {
     out.push({
       id: e._id,
       at: new Date(e.at).toISOString(),

@@ -64,9 +64,10 @@ export async function startAccessCache(deps: {
     from,
     {
       name: `${deps.instanceId ?? 'local'}:access-cache`,
-      async apply(e) {
+      apply(e) {
         if (e.kind === 'user') forget(e.id);
         else if (e.kind === 'revoked') revoked.set(e.jti, new Date(e.expiresAt).getTime());
+        return Promise.resolve();
       },
       async rebuild() {
         generation += 1;

@@ -8,7 +8,7 @@ let common: Set<string> | undefined;
 
 /** The ~49,000 most common passwords of zxcvbn's list, compared case-insensitively. */
 export function isCommonPassword(password: string): boolean {
-  common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  common ??= new Set((dictionary['passwords-common']).map((p) => p.toLowerCase()));
   return common.has(password.toLowerCase());
 }
 

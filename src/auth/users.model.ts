@@ -64,5 +64,5 @@ export function authModels(conn: Connection): AuthModels {
     User: conn.models.User ?? conn.model<UserDoc>('User', userSchema),
     Login: conn.models.Login ?? conn.model<LoginDoc>('Login', loginSchema),
     RevokedToken: conn.models.RevokedToken ?? conn.model<RevokedTokenDoc>('RevokedToken', revokedSchema),
-  } as AuthModels;
+  };
 }

@@ -83,7 +83,7 @@ export function createChain<S>(conn: Connection, collection: string): Chain<S> {
     for (;;) {
       const next = await versions.findOne({ _id: versionId(entity, n + 1) });
       if (!next) break;
-      found = next as ChainVersion<S>;
+      found = next;
       n += 1;
     }
     return found;
@@ -102,7 +102,7 @@ export function createChain<S>(conn: Connection, collection: string): Chain<S> {
       ...(change.reason !== undefined ? { reason: change.reason } : {}),
     };
     try {
-      await versions.insertOne(doc as never);
+      await versions.insertOne(doc);
     } catch (err) {
       if (isDuplicateKey(err)) throw new ChainConflict(`version ${n} of ${entity} was taken by another writer`);
       throw err;
@@ -147,13 +147,13 @@ export function createChain<S>(conn: Connection, collection: string): Chain<S> {
     for (let n = 1; ; n++) {
       const v = await versions.findOne({ _id: versionId(entity, n) });
       if (!v) break;
-      out.push(v as ChainVersion<S>);
+      out.push(v);
     }
     return out;
   }
 
   async function at(entity: string, n: number): Promise<ChainVersion<S> | undefined> {
-    return ((await versions.findOne({ _id: versionId(entity, n) })) as ChainVersion<S> | null) ?? undefined;
+    return (await versions.findOne({ _id: versionId(entity, n) })) ?? undefined;
   }
 
   return { latest, append, transition, history, at };

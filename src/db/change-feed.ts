@@ -301,7 +301,7 @@ export function createChangeFeed(conn: Connection, deps: { clock: () => Date; lo
           if (await recoverFromGap()) continue;
           return;
         }
-        for (const event of eventsOf(next.state as FeedState | ChangeEvent)) {
+        for (const event of eventsOf(next.state)) {
           try {
             await subscriber.apply(event, next.n);
           } catch (err) {

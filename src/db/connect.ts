@@ -48,7 +48,7 @@ export async function describeServer(conn: Connection): Promise<ServerInfo> {
 }
 
 export async function isDatabaseReachable(conn: Connection): Promise<boolean> {
-  if (conn.readyState !== 1) return false;
+  if (conn.readyState !== mongoose.ConnectionStates.connected) return false;
   try {
     await conn.db!.admin().command({ ping: 1 });
     return true;

@@ -14,7 +14,7 @@ export interface OpenDatabase {
 /** MONGODB_URI when set; otherwise the local database of DATABASE.md under the data directory. */
 export async function openDatabase(config: Readonly<Config>, progress: (m: string) => void): Promise<OpenDatabase> {
   let uri = config.mongodbUri;
-  let stopLocal = async () => undefined as void;
+  let stopLocal = (): Promise<void> => Promise.resolve();
   if (!uri) {
     const local = await openLocalDatabase({
       dataDir: resolve(config.dataDir, 'db'),

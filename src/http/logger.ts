@@ -27,5 +27,5 @@ export function requestLogger(logger: Logger): RequestHandler {
       return actor ? { actorId: actor.id } : {};
     },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-  }) as unknown as RequestHandler;
+  });
 }

@@ -1,4 +1,4 @@
-import type { AvailabilityWindow, Day } from './profile-types.ts';
+import type { AvailabilityWindow } from './profile-types.ts';
 import { DAYS } from './profile-types.ts';
 
 let languageNames: Intl.DisplayNames | undefined;
@@ -33,11 +33,11 @@ export function mergeWindows(windows: readonly AvailabilityWindow[]): Availabili
     for (const s of spans) {
       if (cur && s[0] <= cur[1]) cur[1] = Math.max(cur[1], s[1]);
       else {
-        if (cur) out.push({ day: day as Day, start: toClock(cur[0]), end: toClock(cur[1]) });
+        if (cur) out.push({ day: day, start: toClock(cur[0]), end: toClock(cur[1]) });
         cur = [s[0], s[1]];
       }
     }
-    if (cur) out.push({ day: day as Day, start: toClock(cur[0]), end: toClock(cur[1]) });
+    if (cur) out.push({ day: day, start: toClock(cur[0]), end: toClock(cur[1]) });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import supertest from 'supertest';
-import type { Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { createApp } from '../../src/app.ts';
 import { connectDatabase } from '../../src/db/connect.ts';
 import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';
@@ -55,8 +55,8 @@ describe('a database outage, through HTTP', () => {
     await proxy.cut();
     // Once the driver has noticed (the instance's own polling notices within moments), every request must still answer fast.
     const noticed = Date.now() + 15_000;
-    while (Date.now() < noticed && conn.readyState === 1) await sleep(50);
-    expect(conn.readyState, 'the driver never noticed the outage').not.to.equal(1);
+    while (Date.now() < noticed && conn.readyState === mongoose.ConnectionStates.connected) await sleep(50);
+    expect(conn.readyState, 'the driver never noticed the outage').not.to.equal(mongoose.ConnectionStates.connected);
     for (const path of ['/api/v1/me', '/api/v1/me/newcomer-profile', '/api/v1/programs']) {
       const started = Date.now();
       const res = await request.get(path).set(bearer(m));

@@ -10,15 +10,11 @@ if (!uri || !dbName || !entity || !appendsArg || !writer) {
 }
 const conn = await connectDatabase(uri, { autoIndex: false, dbName });
 const chain = createChain<{ count: number; writer: string }>(conn, 'conformance_chain');
-let conflicts = 0;
 const won: number[] = [];
 for (let i = 0; i < Number(appendsArg); i++) {
   const v = await chain.transition(
     entity,
-    (cur) => {
-      if (cur) conflicts += 0;
-      return { state: { count: (cur?.state.count ?? 0) + 1, writer }, by: writer };
-    },
+    (cur) => ({ state: { count: (cur?.state.count ?? 0) + 1, writer }, by: writer }),
     () => new Date(),
     200,
   );

@@ -36,7 +36,7 @@ describe('database conformance', function () {
     for (let round = 0; round < 5; round++) {
       const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => coll.insertOne({ _id: `claim:${round}` as never, i })));
       const won = results.filter((r) => r.status === 'fulfilled');
-      const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(won).to.have.length(1);
       expect(lost).to.have.length(11);
       for (const l of lost) expect(isDuplicateKey(l.reason)).to.equal(true);
@@ -112,7 +112,7 @@ describe('database conformance', function () {
       );
     const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map(take));
     expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(2);
-    for (const r of results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]) {
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
       expect((r.reason as Error).message).to.equal('at-capacity');
     }
     expect((await chain.latest('places:s2'))?.state.holders).to.have.length(2);
@@ -157,7 +157,7 @@ describe('database conformance', function () {
     const M = db.conn.model('Login2', new Schema({ _id: String, userId: String }, { versionKey: false, collection: 'logins2' }));
     await M.create({ _id: 'x@y', userId: 'u1' });
     const evil = { $ne: null } as unknown as string;
-    let result: unknown = 'not-run';
+    let result: unknown;
     try {
       result = await M.findOne({ _id: evil }).lean();
     } catch {

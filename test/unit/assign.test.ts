@@ -33,7 +33,7 @@ function highsOptimum(highs: Highs, p: AssignProblem, mode: AssignMode): { objec
   const bounds = vars.map((v) => ` 0 <= ${v} <= 1`);
   const solve = (objective: string, extraRows: string[]): number => {
     const lp = ['Maximize', ` obj: ${objective}`, 'Subject To', ...rows, ...extraRows, 'Bounds', ...bounds, 'End'].join('\n');
-    const res = highs.solve(lp, { output_flag: false } as Parameters<Highs['solve']>[1]);
+    const res = highs.solve(lp, { output_flag: false });
     if (res.Status !== 'Optimal') throw new Error(`HiGHS status ${res.Status}`);
     return res.ObjectiveValue;
   };

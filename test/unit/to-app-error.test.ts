@@ -35,7 +35,7 @@ async function bufferingTimeout(): Promise<unknown> {
 }
 
 describe('toAppError: every failure that is not an AppError becomes one, or is left for the 500', () => {
-  const cases: Array<[string, () => unknown | Promise<unknown>, ErrorKind, string]> = [
+  const cases: Array<[string, () => unknown, ErrorKind, string]> = [
     ['malformed JSON (body-parser)', () => withFields(new SyntaxError('Unexpected end of JSON input'), { type: 'entity.parse.failed', status: 400 }), 'validation', 'malformed-json'],
     ['a body over the limit (body-parser)', () => withFields(new Error('request entity too large'), { type: 'entity.too.large', status: 413 }), 'payload-too-large', 'payload-too-large'],
     ['an unsupported charset (body-parser, 415)', () => withFields(new Error('unsupported charset'), { type: 'charset.unsupported', status: 415 }), 'validation', 'bad-request'],
