@@ -8,6 +8,7 @@
 //
 //   npm run bench
 //   BENCH_LABEL="after the feed change" npm run bench   # names the writes run
+//   BENCH_ONLY=http npm run bench   # only these sections (topk, assign, http, writes), replaced in RESULTS.md
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -104,20 +105,40 @@ function writesSection(current: { markdown: string; id: string }, previous: stri
   ].join('\n');
 }
 
+/** The previous results with only these sections, and their summary rows, replaced (a BENCH_ONLY run). */
+function spliced(previous: string, outcomes: Outcome[]): string {
+  let doc = previous;
+  for (const o of outcomes) {
+    const heading = o.markdown.trimStart().split('\n', 1)[0] ?? '';
+    const block = `${o.markdown.trim()}\n`;
+    const at = doc.indexOf(`${heading}\n`);
+    if (at < 0) doc = `${doc.trimEnd()}\n\n${block}`;
+    else {
+      const next = doc.indexOf('\n## ', at + heading.length);
+      doc = doc.slice(0, at) + block + (next < 0 ? '' : doc.slice(next));
+    }
+    const row = `| ${o.name} | ${o.ok ? o.passed : `**${o.problem ?? 'FAILED'}**`} | ${o.seconds.toFixed(0)} s (BENCH_ONLY run ${new Date().toISOString().slice(0, 10)}) |`;
+    doc = doc.replace(new RegExp(`^\\| ${o.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\|.*$`, 'm'), row);
+  }
+  return doc;
+}
+
 async function main(): Promise<number> {
   const startedAt = new Date();
   const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
   const header = machine();
   const outcomes: Outcome[] = [];
-  outcomes.push(await section('Top-k ranking', () => benchTopK()));
-  outcomes.push(
+  const only = process.env.BENCH_ONLY?.split(',').map((k) => k.trim()).filter(Boolean);
+  const wanted = (key: string) => only === undefined || only.includes(key);
+  if (wanted('topk')) outcomes.push(await section('Top-k ranking', () => benchTopK()));
+  if (wanted('assign')) outcomes.push(
     await section('Exact assignment', async () => {
       const s = await benchAssign(log);
       return { markdown: `## ${s.title}\n\n${s.markdown}\n`, ok: s.pass };
     }),
   );
-  outcomes.push(await section('Proposals over HTTP', () => benchHttp(log)));
-  outcomes.push(
+  if (wanted('http')) outcomes.push(await section('Proposals over HTTP', () => benchHttp(log)));
+  if (wanted('writes')) outcomes.push(
     await section(
       'Writes',
       async () => {
@@ -148,7 +169,7 @@ async function main(): Promise<number> {
     ...(failed.length ? [`**${failed.length} section(s) missed a target or failed: ${failed.map((f) => f.name).join(', ')}.**`, ''] : []),
     ...outcomes.map((o) => o.markdown.trimEnd() + '\n'),
   ].join('\n');
-  writeFileSync(RESULTS, doc);
+  writeFileSync(RESULTS, only && previous ? spliced(previous, outcomes) : doc);
   log(`\nwrote ${RESULTS}`);
 
   if (failed.length) {
