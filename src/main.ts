@@ -12,6 +12,7 @@ import { startAccessCache } from './auth/access-cache.ts';
 import { createUsersRepository } from './auth/users.repository.ts';
 import { createChangeFeed } from './db/change-feed.ts';
 import { startFeedMaintenance } from './db/feed-maintenance.ts';
+import { recordServerUrl } from './db/server-file.ts';
 import { createEmptyMatchHistory } from './matching/match-history.source.ts';
 import { startMatchingEngine } from './matching/matching-engine.ts';
 
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
   logger.info(`listening on http://${shownHost}:${port} (docs at http://${shownHost}:${port}/docs)`);
+  // Outside production, the commands run beside the service (the demo seed) find its URL here.
+  recordServerUrl(config, `http://${shownHost}:${port}`, (m) => logger.warn(m));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -75,6 +75,8 @@ export interface MatchingEngine {
   programsChanged(by: string): Promise<void>;
   /** A newcomer's profile, from memory after the first read (the proposals hot path). */
   newcomer(userId: string): Promise<NewcomerProfile | undefined>;
+  /** A sponsor's profile as the index holds it (no database read). */
+  sponsor(userId: string): SponsorProfile | undefined;
   newcomerChanged(userId: string, by: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -230,6 +232,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
       await reloadSponsor(userId);
       await feed.announce({ kind: 'sponsor', id: userId }, by);
     },
+    sponsor: (userId) => index.getSponsor(userId),
     async newcomer(userId) {
       const hit = newcomers.get(userId);
       if (hit) return hit;

@@ -19,6 +19,7 @@ const proposalCard = z.object({
 const proposalsView = z
   .object({
     newcomerId: z.string(),
+    newcomerName: z.string().optional().describe('Coordinators only'),
     proposals: z.array(proposalCard).optional(),
     eligibleCount: z.number().int().optional().describe('Coordinators only'),
     excluded: z.array(z.object({ rule: z.string(), count: z.number().int(), text: z.string() })).optional().describe('Coordinators only'),
@@ -35,8 +36,23 @@ const runView = z
     mode: z.enum(['participation', 'score']),
     programs: z.array(z.string()),
     createdAt: z.string(),
-    pairs: z.array(z.object({ newcomerId: z.string(), sponsorId: z.string(), score: z.number(), reasons: z.array(reason) })),
-    unmatched: z.array(z.object({ newcomerId: z.string(), reasons: z.array(z.object({ rule: z.string().optional(), count: z.number().optional(), text: z.string() })) })),
+    pairs: z.array(
+      z.object({
+        newcomerId: z.string(),
+        newcomerName: z.string().nullable().describe('Resolved when read; null if the member has left'),
+        sponsorId: z.string(),
+        sponsorName: z.string().nullable(),
+        score: z.number(),
+        reasons: z.array(reason),
+      }),
+    ),
+    unmatched: z.array(
+      z.object({
+        newcomerId: z.string(),
+        newcomerName: z.string().nullable(),
+        reasons: z.array(z.object({ rule: z.string().optional(), count: z.number().optional(), text: z.string() })),
+      }),
+    ),
   })
   .meta({ id: 'MatchingRun' });
 

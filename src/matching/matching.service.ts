@@ -67,7 +67,7 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
     return { ...card, reasons: coordinatorReasons(reasons) };
   });
   if (!asCoordinator) return { newcomerId: userId, proposals };
-  return { newcomerId: userId, proposals, eligibleCount: result.eligibleCount, excluded: excludedSummary(result.excluded) };
+  return { newcomerId: userId, newcomerName: newcomer.displayName, proposals, eligibleCount: result.eligibleCount, excluded: excludedSummary(result.excluded) };
 }
 
 // ---- pool runs ----
@@ -77,8 +77,19 @@ function noneEligibleReasons(excluded: Record<RuleName, number> | undefined): Ru
   return excluded && [{ text: 'No sponsor passes every rule for this newcomer.' }, ...excludedSummary(excluded)];
 }
 
-function runView(r: RunDoc) {
-  return { id: r._id, mode: r.mode, programs: r.programs, createdAt: new Date(r.createdAt).toISOString(), pairs: r.pairs, unmatched: r.unmatched };
+// Names are resolved when a run is read, never stored in it: a member who
+// changes their name (or leaves) is not kept in old runs under the old one.
+async function runView(deps: MatchingDeps, r: RunDoc) {
+  const newcomerName = async (id: string) => (await deps.engine.newcomer(id))?.displayName ?? null;
+  const sponsorName = (id: string) => deps.engine.sponsor(id)?.displayName ?? null;
+  return {
+    id: r._id,
+    mode: r.mode,
+    programs: r.programs,
+    createdAt: new Date(r.createdAt).toISOString(),
+    pairs: await Promise.all(r.pairs.map(async (p) => ({ ...p, newcomerName: await newcomerName(p.newcomerId), sponsorName: sponsorName(p.sponsorId) }))),
+    unmatched: await Promise.all(r.unmatched.map(async (u) => ({ ...u, newcomerName: await newcomerName(u.newcomerId) }))),
+  };
 }
 
 export async function createRun(deps: MatchingDeps, actor: Actor, input: { program?: string; mode: AssignMode }) {
@@ -136,14 +147,14 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
     }));
   const run: RunDoc = { _id: randomUUID(), mode: input.mode, programs, createdBy: actor.id, createdAt: now, pairs, unmatched };
   await deps.runs.insert(run);
-  return runView(run);
+  return runView(deps, run);
 }
 
 export async function getRun(deps: MatchingDeps, actor: Actor, id: string) {
   const run = await deps.runs.get(id);
   if (!run) throw notFound('matching-run');
   requireRunAccess(actor, run);
-  return runView(run);
+  return runView(deps, run);
 }
 
 // ---- matching weights ----

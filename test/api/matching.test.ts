@@ -108,6 +108,22 @@ describe('proposals: GET /api/v1/newcomers/{userId}/proposals', () => {
     const one = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ limit: 1 }).set(bearer(newcomer));
     expect(one.body.proposals).to.have.length(1);
   });
+});
+
+// These tests change sponsors, so they get a database of their own: the
+// exact counts the read-only tests above assert cannot depend on their order.
+describe('proposals: a change applies to the very next request', () => {
+  let t: TestApp;
+  let newcomer: Member;
+  let good: Member;
+  before(async () => {
+    t = await startTestApp('proposals-changes');
+    newcomer = await withNewcomer(t, {}, { displayName: 'Jo' });
+    good = await withSponsor(t, {}, { displayName: 'Maria' });
+  });
+  after(async () => {
+    await t.close();
+  });
 
   it('when a sponsor sets acceptingNewcomers to false, then the very next proposals request does not list them; back to true lists them again', async () => {
     const before = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
@@ -128,6 +144,7 @@ describe('proposals: GET /api/v1/newcomers/{userId}/proposals', () => {
     await t.request.put('/api/v1/me/sponsor-profile').set(bearer(s)).send(sponsorBody({ recoveryDate: '2026-10-01' }));
     res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
     expect(res.body.proposals.map((p: { sponsorId: string }) => p.sponsorId)).not.to.include(s.id);
+    const coordinator = await makeCoordinator(t, ['na']);
     const why = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ sponsor: s.id }).set(bearer(coordinator));
     expect(why.body.failingRules.map((r: { rule: string }) => r.rule)).to.include('below-program-minimum');
     expect(JSON.stringify(why.body)).not.to.match(/relapse|fail(ed)? (at|in) recovery|slip/i);
@@ -274,6 +291,23 @@ describe('pool runs: POST /api/v1/matching/runs', () => {
     expect((await t.request.get('/api/v1/matching/runs/00000000-0000-4000-8000-000000000000').set(bearer(c))).status).to.equal(404);
     expect((await t.request.post('/api/v1/matching/runs').set(bearer(c)).send({ mode: 'greedy' })).status).to.equal(400);
     expect((await t.request.post('/api/v1/matching/runs').set(bearer(n1)).send({})).status).to.equal(403);
+  });
+
+  it('when a run is read, then its people carry their display names, resolved at read time and never stored in the run', async () => {
+    // A language nobody else in this file speaks: these two can only be paired with each other.
+    const s = await withSponsor(t, { languages: ['is'] }, { displayName: 'Robin' });
+    const n = await withNewcomer(t, { languages: ['is'] }, { displayName: 'Alex' });
+    const c = await makeCoordinator(t, ['na']);
+    const run = await t.request.post('/api/v1/matching/runs').set(bearer(c)).send({ program: 'na' });
+    expect(run.status).to.equal(201);
+    const pair = run.body.pairs.find((p: { newcomerId: string }) => p.newcomerId === n.id);
+    expect(pair).to.include({ newcomerName: 'Alex', sponsorId: s.id, sponsorName: 'Robin' });
+    const stored = JSON.stringify(await t.db.conn.collection('matching_runs').findOne({ _id: run.body.id }));
+    expect(stored).not.to.match(/Alex|Robin/);
+    const proposals = await t.request.get(`/api/v1/newcomers/${n.id}/proposals`).set(bearer(c));
+    expect(proposals.body.newcomerName).to.equal('Alex');
+    const own = await t.request.get(`/api/v1/newcomers/${n.id}/proposals`).set(bearer(n));
+    expect(own.body).not.to.have.property('newcomerName');
   });
 });
 
