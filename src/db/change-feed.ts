@@ -283,6 +283,10 @@ export function createChangeFeed(conn: Connection, deps: { clock: () => Date; lo
     const recoverFromGap = async (): Promise<boolean> => {
       const hint = await hintOf();
       if (hint <= position) return false;
+      // The version may have been written between our read of it and of the
+      // hint (a version is inserted before the hint moves): read it again
+      // before calling it pruned.
+      if (await chain.at(FEED, position + 1)) return true;
       const tail = (await meta.findOne({ _id: TAIL }))?.n ?? hint;
       // Past the oldest version kept; at least past the missing one, so that a hole can never stall the follower.
       const jumpTo = Math.max(position + 1, tail - 1);
