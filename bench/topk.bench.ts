@@ -47,7 +47,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 const ms = (x: number): string => x.toFixed(2);
 
-export async function benchTopK(): Promise<{ markdown: string; ok: boolean }> {
+export function benchTopK(): Promise<{ markdown: string; ok: boolean }> {
   const SPONSORS = 100_000;
   const QUERIES = 200;
   const K = 10;
@@ -117,7 +117,7 @@ export async function benchTopK(): Promise<{ markdown: string; ok: boolean }> {
     `| availability masks for the week (once a week) | ${ms(weekMs)} ms |`,
     '',
   ].join('\n');
-  return { markdown, ok };
+  return Promise.resolve({ markdown, ok });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

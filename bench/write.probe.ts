@@ -60,6 +60,8 @@ if (typeof process.send === 'function') {
   const counts = { hash: 0, verify: 0 };
   let elu = performance.eventLoopUtilization();
 
+  // Wrapped, then called with the server as `this` through Reflect.apply.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const emit = http.Server.prototype.emit;
   http.Server.prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]): boolean {
     if (event !== 'request') return Reflect.apply(emit, this, [event, ...args]) as boolean;
@@ -75,6 +77,7 @@ if (typeof process.send === 'function') {
 
   // Command monitoring has to be on when the client connects.
   const { MongoClient } = mongoose.mongo;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const connect = MongoClient.prototype.connect;
   MongoClient.prototype.connect = function (this: InstanceType<typeof MongoClient>) {
     // A public option of the driver; its setter is not in the type declarations.
@@ -110,7 +113,7 @@ if (typeof process.send === 'function') {
     this.on('commandSucceeded', (e) => done(e, e.reply, false));
     this.on('commandFailed', (e) => done(e, e.failure, true));
     return connect.call(this);
-  } as typeof MongoClient.prototype.connect;
+  };
 
   // passwords.ts calls argon2.hash / argon2.verify on the module object at call time.
   const lib = argon2 as unknown as Record<'hash' | 'verify', (...args: unknown[]) => Promise<unknown>>;

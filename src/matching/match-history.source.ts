@@ -14,7 +14,7 @@ export interface MatchHistorySource {
 
 export function createEmptyMatchHistory(): MatchHistorySource {
   return {
-    pairHistory: async () => new Map(),
-    usedPlaces: async () => new Map(),
+    pairHistory: () => Promise.resolve(new Map()),
+    usedPlaces: () => Promise.resolve(new Map()),
   };
 }
