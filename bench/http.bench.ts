@@ -151,15 +151,27 @@ autocannon(opts, (err, r) => {
 // Starts pool runs one after another for `duration` seconds (at least one), then
 // reports each run's status and time: the coordinator's side of a run.
 const RUNNER = `
+const http = require('node:http');
 const { url, token, body, duration } = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+// node:http rather than fetch: a first run can take minutes, longer than fetch waits for headers.
+const post = () => new Promise((resolve, reject) => {
+  const payload = JSON.stringify(body);
+  const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: 'Bearer ' + token } }, (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+    res.on('error', reject);
+  });
+  req.on('error', reject);
+  req.end(payload);
+});
 const runs = [];
 const end = performance.now() + duration * 1000;
 (async () => {
   do {
     const t = performance.now();
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token }, body: JSON.stringify(body) });
-    const text = await res.text();
-    runs.push({ status: res.status, ms: performance.now() - t, pairs: res.status === 201 ? JSON.parse(text).pairs.length : 0 });
+    const res = await post();
+    runs.push({ status: res.status, ms: performance.now() - t, pairs: res.status === 201 ? JSON.parse(res.text).pairs.length : 0 });
   } while (performance.now() < end);
   process.stdout.write(JSON.stringify({ result: runs }));
 })().catch((err) => process.stdout.write(JSON.stringify({ error: String((err && err.message) || err) })));

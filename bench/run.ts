@@ -105,20 +105,22 @@ function writesSection(current: { markdown: string; id: string }, previous: stri
   ].join('\n');
 }
 
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The previous results with only these sections, and their summary rows, replaced (a BENCH_ONLY run). */
 function spliced(previous: string, outcomes: Outcome[]): string {
   let doc = previous;
   for (const o of outcomes) {
-    const heading = o.markdown.trimStart().split('\n', 1)[0] ?? '';
+    // A section's heading starts with its name (a failed one has only the name).
     const block = `${o.markdown.trim()}\n`;
-    const at = doc.indexOf(`${heading}\n`);
+    const at = doc.search(new RegExp(`^## ${escaped(o.name)}`, 'm'));
     if (at < 0) doc = `${doc.trimEnd()}\n\n${block}`;
     else {
-      const next = doc.indexOf('\n## ', at + heading.length);
+      const next = doc.indexOf('\n## ', at + 3);
       doc = doc.slice(0, at) + block + (next < 0 ? '' : doc.slice(next));
     }
     const row = `| ${o.name} | ${o.ok ? o.passed : `**${o.problem ?? 'FAILED'}**`} | ${o.seconds.toFixed(0)} s (BENCH_ONLY run ${new Date().toISOString().slice(0, 10)}) |`;
-    doc = doc.replace(new RegExp(`^\\| ${o.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\|.*$`, 'm'), row);
+    doc = doc.replace(new RegExp(`^\\| ${escaped(o.name)} \\|.*$`, 'm'), row);
   }
   return doc;
 }
