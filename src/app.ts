@@ -29,6 +29,7 @@ import type { MatchHistorySource } from './matching/match-history.source.ts';
 import type { MatchingEngine } from './matching/matching-engine.ts';
 import { matchingRoutes } from './matching/matching.routes.ts';
 import { createRunsRepository } from './matching/runs.repository.ts';
+import { createSponsorHandles, deriveHandleSecret } from './matching/sponsor-handles.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -40,6 +41,8 @@ export interface AppDeps {
   history: MatchHistorySource;
   access: AccessCache;
   feed: ChangeFeed;
+  /** Keys the sponsor handles on newcomers' cards; without it, one derived from the token secret (main.ts passes the configured one). */
+  handleSecret?: string | Buffer;
 }
 
 export interface App {
@@ -58,6 +61,7 @@ export function createApp(deps: AppDeps): App {
   const { engine, clock } = deps;
   const auditDeps = { audit: createAuditRepository(deps.conn), pseudonyms: createPseudonymsRepository(deps.conn), clock };
   const auditor = createAuditor(auditDeps);
+  const handles = createSponsorHandles(deps.handleSecret ?? deriveHandleSecret(deps.tokens.secret));
 
   const routes: RouteSpec[] = [
     ...authRoutes({
@@ -70,7 +74,7 @@ export function createApp(deps: AppDeps): App {
     }),
     ...programsRoutes({ programs, programsChanged: (by) => engine.programsChanged(by), clock }),
     ...profilesRoutes({ profiles, programs, users, changes: engine, clock }),
-    ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), clock }),
+    ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), handles, clock }),
     ...auditRoutes(auditDeps),
   ];
 

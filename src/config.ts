@@ -21,6 +21,10 @@ const schema = z.object({
     .string()
     .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes')
     .optional(),
+  HANDLE_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes')
+    .optional(),
   JWT_ISSUER: z.string().min(1).default('recovery-match'),
   JWT_AUDIENCE: z.string().min(1).default('recovery-match-api'),
   ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(3600),
@@ -45,6 +49,8 @@ export interface Config {
   /** Undefined only outside production: main.ts then keeps a generated one under dataDir. */
   jwtSecret: string | undefined;
   jwt: { issuer: string; audience: string; ttlSeconds: number };
+  /** Keys the sponsor handles on newcomers' cards. Undefined only outside production: main.ts then derives one from the JWT secret. */
+  handleSecret: string | undefined;
   rateLimits: { loginFailuresPerMinute: number; registrationsPerIpPerHour: number };
   matching: { pairCooldownDays: number };
   docsEnabled: boolean;
@@ -70,11 +76,14 @@ export function loadConfig(env: Env): Readonly<Config> {
     Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== '')),
   );
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  // In production nothing is improvised: both are required (reported with any other problem).
+  // In production nothing is improvised: the database and the secrets are required (reported with any other problem).
   if (env.NODE_ENV === 'production') {
     if (!env.MONGODB_URI) problems.push('MONGODB_URI: required in production (no local database is started)');
     if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 bytes)');
+    if (!env.HANDLE_SECRET) problems.push('HANDLE_SECRET: required in production (at least 32 bytes)');
   }
+  // One key for two uses would tie them together: rotating one would change the other.
+  if (env.HANDLE_SECRET && env.HANDLE_SECRET === env.JWT_SECRET) problems.push('HANDLE_SECRET: must differ from JWT_SECRET');
   if (!parsed.success || problems.length) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -91,6 +100,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     localDb: Object.freeze({ engine: e.LOCAL_DB_ENGINE, postgresqlUrl: e.LOCAL_DB_POSTGRESQL_URL }),
     jwtSecret: e.JWT_SECRET,
     jwt: Object.freeze({ issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS }),
+    handleSecret: e.HANDLE_SECRET,
     rateLimits: Object.freeze({
       loginFailuresPerMinute: e.LOGIN_MAX_FAILURES_PER_MINUTE,
       registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,

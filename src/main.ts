@@ -15,6 +15,7 @@ import { startFeedMaintenance } from './db/feed-maintenance.ts';
 import { recordServerUrl } from './db/server-file.ts';
 import { createEmptyMatchHistory } from './matching/match-history.source.ts';
 import { startMatchingEngine } from './matching/matching-engine.ts';
+import { deriveHandleSecret } from './matching/sponsor-handles.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     clock,
     engine,
     history,
+    handleSecret: config.handleSecret ?? deriveHandleSecret(jwtSecret),
     tokens: { secret: jwtSecret, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
   });
 

@@ -46,6 +46,25 @@ export function requireExplainAccess(access: NewcomerAccess): void {
   if (access !== 'coordinator') throw new AppError('forbidden', 'coordinators-only', 'Only coordinators can ask why a particular sponsor was or was not proposed.');
 }
 
+/**
+ * How many proposals one answer holds. A newcomer sees a few (the order is
+ * what helps them choose): more would let them browse the program's sponsors;
+ * a larger limit is clamped, not refused. Coordinators get what they ask for.
+ */
+export const NEWCOMER_MAX_PROPOSALS = 5;
+export function proposalLimit(access: NewcomerAccess, requested: number): number {
+  return access === 'self' ? Math.min(requested, NEWCOMER_MAX_PROPOSALS) : requested;
+}
+
+/**
+ * Explaining one sponsor reveals their years, orientation and free places: only
+ * for a sponsor in a program this newcomer can be matched in (their own and the
+ * ones they accept). Any other is answered like an unknown id (404), whoever asks.
+ */
+export function requireSponsorInNewcomerPrograms(newcomer: { program: string; acceptedPrograms: readonly string[] }, sponsor: { program: string } | undefined): void {
+  if (!sponsor || (sponsor.program !== newcomer.program && !newcomer.acceptedPrograms.includes(sponsor.program))) throw notFound('sponsor-profile');
+}
+
 /** Acting in a program (its weights, a run limited to it): its coordinators and admins. */
 export function requireProgramCoordinator(actor: Actor, program: string): void {
   if (!isCoordinatorOf(actor, program)) throw notCoordinatorOfProgram('Only coordinators of this program (or admins) can do this.');

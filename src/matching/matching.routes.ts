@@ -6,14 +6,18 @@ import * as matching from './matching.service.ts';
 
 const reason = z.object({ factor: z.string(), contribution: z.number().optional(), text: z.string() });
 const proposalCard = z.object({
-  sponsorId: z.string(),
+  sponsorId: z
+    .string()
+    .describe(
+      "Coordinators: the sponsor's user id. The newcomer: an opaque handle for this sponsor (base64url), the same on every request and every instance, different for every newcomer, and no user id.",
+    ),
   displayName: z.string(),
   program: z.string(),
   programName: z.string(),
   roleWord: z.string(),
   yearsOfRecovery: z.number().int(),
   languages: z.array(z.string()),
-  score: z.number(),
+  score: z.number().optional().describe('Coordinators only. The newcomer gets the cards in rank order, without scores.'),
   reasons: z.array(reason),
 });
 const proposalsView = z
@@ -82,10 +86,19 @@ export function matchingRoutes(deps: matching.MatchingDeps): RouteSpec[] {
       access: 'member',
       params: z.strictObject({ userId: uuidParam }),
       query: z.strictObject({
-        limit: z.coerce.number().int().min(1).max(50).default(10),
+        limit: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(50)
+          .default(10)
+          .describe('How many proposals, 1 to 50. A newcomer gets at most 5: a larger limit from the newcomer is clamped to 5, not refused. Coordinators get up to 50.'),
         sponsor: uuidParam.optional().describe('Coordinators: explain this one sponsor, with every rule they fail'),
       }),
-      responses: { 200: { description: 'Proposals (anonymised cards for the newcomer)', schema: proposalsView }, 404: { description: 'No such newcomer' } },
+      responses: {
+        200: { description: 'Proposals (for the newcomer: at most 5 anonymised cards, without scores, sponsors named by handles)', schema: proposalsView },
+        404: { description: "No such newcomer, or (sponsor=) no such sponsor in the programs this newcomer can be matched in" },
+      },
       audit: { action: 'read-proposals', subjects: ({ params }) => [params.userId] },
       handle: async ({ actor, params, query }) => ({
         status: 200,

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../access/actor.ts';
-import { newcomerAccess, requireExplainAccess, requireProgramCoordinator, requireRunAccess, runScope } from '../access/policy.ts';
+import {
+  newcomerAccess,
+  proposalLimit,
+  requireExplainAccess,
+  requireProgramCoordinator,
+  requireRunAccess,
+  requireSponsorInNewcomerPrograms,
+  runScope,
+} from '../access/policy.ts';
 import { notFound } from '../errors.ts';
 import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
@@ -10,6 +18,7 @@ import { toNewcomerProfile, type MatchingEngine } from './matching-engine.ts';
 import { newcomerSafeReasons, ruleText } from './reasons.ts';
 import { recoveryDays, wholeYears } from './recovery.ts';
 import type { RunDoc, RunsRepository } from './runs.repository.ts';
+import { HANDLE_PATTERN, type SponsorHandles } from './sponsor-handles.ts';
 import { RULES, type MatchingWeights, type Reason, type RuleName } from './types.ts';
 
 export interface MatchingDeps {
@@ -18,14 +27,15 @@ export interface MatchingDeps {
   history: MatchHistorySource;
   runs: RunsRepository;
   programs: ProgramsRepository;
+  /** The names sponsors go by on a newcomer's cards. */
+  handles: SponsorHandles;
   clock: () => Date;
 }
-
 
 async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
   const newcomer = await deps.engine.newcomer(userId);
   const access = newcomerAccess(actor, newcomer);
-  return { newcomer: newcomer!, asCoordinator: access === 'coordinator' };
+  return { newcomer: newcomer!, access, asCoordinator: access === 'coordinator' };
 }
 
 /** A coordinator's reason: the factor, its points and the plain words (not the newcomer's wording). */
@@ -36,11 +46,12 @@ function excludedSummary(excluded: Record<RuleName, number>) {
 }
 
 export async function getProposals(deps: MatchingDeps, actor: Actor, userId: string, opts: { limit: number; sponsor?: string }) {
-  const { newcomer, asCoordinator } = await newcomerFor(deps, actor, userId);
+  const { newcomer, access, asCoordinator } = await newcomerFor(deps, actor, userId);
   const query = { now: deps.clock(), history: await deps.history.pairHistory(userId) };
 
   if (opts.sponsor !== undefined) {
-    requireExplainAccess(asCoordinator ? 'coordinator' : 'self');
+    requireExplainAccess(access);
+    requireSponsorInNewcomerPrograms(newcomer, deps.engine.sponsor(opts.sponsor));
     const e = deps.engine.explain(newcomer, opts.sponsor, query);
     if (!e) throw notFound('sponsor-profile');
     return e.eligible
@@ -48,26 +59,57 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
       : { newcomerId: userId, sponsorId: e.sponsorId, eligible: false, failingRules: e.failingRules.map((rule) => ({ rule, text: ruleText(rule) })) };
   }
 
-  const result = deps.engine.propose(newcomer, opts.limit, query);
+  const result = deps.engine.propose(newcomer, proposalLimit(access, opts.limit), query);
   const programs = deps.engine.programs();
   const proposals = result.top.map(({ sponsor: s, score, reasons }) => {
     const card = {
-      sponsorId: s.userId,
       displayName: s.displayName,
       program: s.program,
       programName: programs.get(s.program)?.name ?? s.program,
       roleWord: programs.get(s.program)?.roleWord ?? 'sponsor',
       yearsOfRecovery: wholeYears(recoveryDays(s.recoveryDate, s.timezone, query.now.getTime())),
       languages: [...s.languages],
-      score,
     };
     // A newcomer sees an anonymised card: never an email, exact date, bio,
-    // gender rule, or why someone else was left out.
-    if (!asCoordinator) return { ...card, reasons: newcomerSafeReasons(reasons) };
-    return { ...card, reasons: coordinatorReasons(reasons) };
+    // gender rule, or why someone else was left out; no score (compared across
+    // a few profile edits, scores located a sponsor), and a handle instead of
+    // the sponsor's id, meaningful only on this newcomer's cards.
+    if (!asCoordinator) return { sponsorId: deps.handles.handleFor(userId, s.userId), ...card, reasons: newcomerSafeReasons(reasons) };
+    return { sponsorId: s.userId, ...card, score, reasons: coordinatorReasons(reasons) };
   });
   if (!asCoordinator) return { newcomerId: userId, proposals };
   return { newcomerId: userId, newcomerName: newcomer.displayName, proposals, eligibleCount: result.eligibleCount, excluded: excludedSummary(result.excluded) };
+}
+
+// How many candidates a search for a forgotten handle hashes before letting other work run.
+const HANDLE_SEARCH_SLICE = 2000;
+
+/**
+ * The sponsor behind a handle on this newcomer's cards, among the sponsors of
+ * the programs they can be matched in; undefined when none is. What this
+ * instance handed out is a lookup; a handle from another instance (or from
+ * before a restart) is found by hashing the candidates, in slices so that
+ * requests go on meanwhile. Whether the pair may be chosen is the caller's
+ * question: this only says who is meant.
+ */
+export async function resolveSponsorHandle(deps: MatchingDeps, newcomerId: string, handle: string): Promise<string | undefined> {
+  if (!HANDLE_PATTERN.test(handle)) return undefined;
+  const newcomer = await deps.engine.newcomer(newcomerId);
+  if (!newcomer) return undefined;
+  const programs = new Set([newcomer.program, ...newcomer.acceptedPrograms]);
+  const inPrograms = (sponsorId: string) => {
+    const s = deps.engine.sponsor(sponsorId);
+    return s !== undefined && programs.has(s.program);
+  };
+  const remembered = deps.handles.recall(newcomerId, handle);
+  if (remembered !== undefined && inPrograms(remembered)) return remembered;
+  let hashed = 0;
+  for (const s of [...deps.engine.index.sponsors()]) {
+    if (!programs.has(s.program)) continue;
+    if (deps.handles.compute(newcomerId, s.userId) === handle) return inPrograms(s.userId) ? s.userId : undefined;
+    if (++hashed % HANDLE_SEARCH_SLICE === 0) await new Promise((r) => setImmediate(r));
+  }
+  return undefined;
 }
 
 // ---- pool runs ----

@@ -38,7 +38,7 @@ describe('config: loadConfig(env)', () => {
   });
 
   it('when production is fully configured, then it binds all interfaces and keeps the secret', () => {
-    const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb+srv://cluster.example/app', JWT_SECRET: strong, TRUST_PROXY: '1' });
+    const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb+srv://cluster.example/app', JWT_SECRET: strong, HANDLE_SECRET: 'h'.repeat(32), TRUST_PROXY: '1' });
     expect(c).to.include({ env: 'production', host: '0.0.0.0', jwtSecret: strong, trustProxy: 1 });
   });
 
