@@ -24,6 +24,7 @@ import { mountRoutes, otherMethods, type RouteSpec } from './http/route.ts';
 import { createProgramsRepository } from './programs/programs.repository.ts';
 import { programsRoutes } from './programs/programs.routes.ts';
 import { createProfilesRepository } from './profiles/profiles.repository.ts';
+import { createProfileChangesRepository } from './profiles/profile-changes.repository.ts';
 import { profilesRoutes } from './profiles/profiles.routes.ts';
 import type { MatchHistorySource } from './matching/match-history.source.ts';
 import type { MatchingEngine } from './matching/matching-engine.ts';
@@ -73,7 +74,7 @@ export function createApp(deps: AppDeps): App {
       programExists: (key) => programs.exists(key),
     }),
     ...programsRoutes({ programs, programsChanged: (by) => engine.programsChanged(by), clock }),
-    ...profilesRoutes({ profiles, programs, users, changes: engine, clock }),
+    ...profilesRoutes({ profiles, programs, users, changes: engine, changeClaims: createProfileChangesRepository(deps.conn), clock }),
     ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), handles, clock }),
     ...auditRoutes(auditDeps),
   ];

@@ -12,7 +12,13 @@ export function profilesRoutes(deps: profiles.ProfilesDeps): RouteSpec[] {
       tag: 'Profiles',
       access: 'member',
       body: newcomerProfileBody,
-      responses: { 200: { description: 'The stored profile (availability merged)', schema: newcomerProfileView } },
+      responses: {
+        200: { description: 'The stored profile (availability merged)', schema: newcomerProfileView },
+        429: {
+          description:
+            'A fourth change in 24 hours of program, acceptedPrograms, languages, location or preferences (sponsorGenderPreference, wantsLgbtqAffirming, spiritualOrientation, orientationMustMatch, preferredAgeBands, maxDistanceKm). Retry-After gives the seconds until one more is allowed. Creating the profile, and a PUT that leaves these as they were, do not count.',
+        },
+      },
       handle: async ({ actor, body }) => ({ status: 200, body: await profiles.putNewcomerProfile(deps, actor, body) }),
     }),
     defineRoute({

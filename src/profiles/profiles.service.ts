@@ -7,6 +7,8 @@ import type { Checked } from '../http/parse.ts';
 import type { NewcomerProfileBody, NewcomerProfileInput, SponsorProfileBody, SponsorProfileInput } from './profiles.schemas.ts';
 import type { ProfilesRepository, StoredNewcomer, StoredSponsor } from './profiles.repository.ts';
 import { localDate, mergeWindows, round2 } from './profile-fields.ts';
+import { changedLimitedFields, decideProfileChange, PROFILE_CHANGES_PER_WINDOW } from './profile-change-limit.ts';
+import type { ProfileChangesRepository } from './profile-changes.repository.ts';
 
 export interface ProfileChanges {
   newcomerChanged(userId: string, by: string): Promise<void>;
@@ -19,6 +21,8 @@ export interface ProfilesDeps {
   users: UsersRepository;
   /** The caches that hold profiles (the matching engine's), told before the answer is sent. */
   changes: ProfileChanges;
+  /** The claims that limit how often a newcomer changes what their proposals depend on. */
+  changeClaims: ProfileChangesRepository;
   clock: () => Date;
 }
 
@@ -100,6 +104,36 @@ function view<T extends { _id: string; updatedAt: Date }>(doc: T) {
   return { userId: _id, ...rest, updatedAt: new Date(updatedAt).toISOString() };
 }
 
+function tooManyChanges(retryAfterSeconds: number): AppError {
+  const hours = Math.ceil(retryAfterSeconds / 3600);
+  const when = hours <= 1 ? 'within the hour' : `in about ${hours} hours`;
+  return new AppError(
+    'rate-limited',
+    'profile-changes-limited',
+    `You have already changed your program, languages, location or preferences ${PROFILE_CHANGES_PER_WINDOW} times in the last 24 hours. To keep every sponsor's details private, the next change can be made ${when}. Nothing was changed; everything else in your profile can be updated at any time.`,
+    { retryAfterSeconds },
+  );
+}
+
+/**
+ * A change of what selects and orders the sponsors a newcomer is shown takes
+ * a claim first (three per rolling day, shared by every instance); creating
+ * the profile, or a PUT that leaves those fields as they were, takes none.
+ */
+async function claimLimitedChange(deps: ProfilesDeps, before: StoredNewcomer | undefined, after: StoredNewcomer): Promise<void> {
+  if (!before || changedLimitedFields(before, after).length === 0) return;
+  const now = deps.clock();
+  await deps.changeClaims.claim(
+    after._id,
+    (recent) => {
+      const decision = decideProfileChange(recent, now);
+      if (!decision.allowed) throw tooManyChanges(decision.retryAfterSeconds);
+      return decision.recent;
+    },
+    now,
+  );
+}
+
 export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, body: NewcomerProfileBody) {
   const input = await checked(deps, body);
   const doc = {
@@ -107,6 +141,7 @@ export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, body:
     ...(await storedFields(deps, actor, input)),
     acceptedPrograms: [...new Set(input.acceptedPrograms.filter((p) => p !== input.program))],
   } as StoredNewcomer;
+  await claimLimitedChange(deps, await deps.profiles.getNewcomer(actor.id), doc);
   await deps.profiles.putNewcomer(doc);
   await deps.changes.newcomerChanged(actor.id, actor.id);
   return view(doc);
