@@ -12,7 +12,8 @@ import {
 import { notFound } from '../errors.ts';
 import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
-import { assign, type AssignMode } from './assign.ts';
+import type { AssignMode } from './assign.ts';
+import { assignOffLoop } from './assign-off-loop.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
 import { toNewcomerProfile, type MatchingEngine } from './matching-engine.ts';
 import { newcomerSafeReasons, ruleText } from './reasons.ts';
@@ -157,8 +158,8 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   let pairs: RunDoc['pairs'];
   const matchedSet = new Set<number>();
   try {
-    // One synchronous call: the solver does not yield (see bench/RESULTS.md for its time on a large pool).
-    const solved = assign({ newcomers: newcomers.length, capacities: pool.capacities, edges: pool.edges }, input.mode);
+    // On a worker thread: the solver does not yield, and takes over a second on a large pool.
+    const solved = await assignOffLoop({ newcomers: newcomers.length, capacities: pool.capacities, edges: pool.edges }, input.mode);
     const explained = await pool.explainPairs(solved.pairs);
     pairs = solved.pairs.map(([i, j], k) => {
       matchedSet.add(i);
