@@ -30,6 +30,11 @@ export interface PseudonymsRepository {
   userOf(pseudonym: string): Promise<string | undefined>;
   /** The pseudonym if one exists, without creating one. */
   existing(userId: string): Promise<string | undefined>;
+  /**
+   * Many at once (a run names thousands of members): reads by _id a few at a
+   * time, then creates the missing ones in two batch inserts.
+   */
+  ofMany(userIds: readonly string[]): Promise<Map<string, string>>;
 }
 
 export function createAuditRepository(conn: Connection): AuditRepository {
@@ -78,6 +83,48 @@ export function createPseudonymsRepository(conn: Connection): PseudonymsReposito
     },
     async userOf(pseudonym) {
       return (await Pseudonym.findById(`pseudonym:${pseudonym}`).lean())?.value;
+    },
+    async ofMany(userIds) {
+      const unique = [...new Set(userIds)];
+      const out = new Map<string, string>();
+      for (let i = 0; i < unique.length; i += 64) {
+        const chunk = unique.slice(i, i + 64);
+        const found = await Promise.all(chunk.map(existing));
+        chunk.forEach((id, k) => {
+          const p = found[k];
+          if (p) out.set(id, p);
+        });
+      }
+      const fresh = unique.filter((id) => !out.has(id)).map((userId) => ({ userId, value: randomUUID() }));
+      if (fresh.length === 0) return out;
+      // Reverse entries first (as in of()); a forward entry that loses a race keeps the winner's pseudonym.
+      await Pseudonym.insertMany(
+        fresh.map((f) => ({ _id: `pseudonym:${f.value}`, value: f.userId })),
+        { ordered: false },
+      );
+      let lost: typeof fresh = [];
+      try {
+        await Pseudonym.insertMany(
+          fresh.map((f) => ({ _id: `user:${f.userId}`, value: f.value })),
+          { ordered: false },
+        );
+      } catch (err) {
+        if (!isDuplicateKey(err) && !(err as { writeErrors?: unknown[] }).writeErrors) throw err;
+        const inserted = new Set<string>();
+        const results = await Promise.all(fresh.map((f) => existing(f.userId)));
+        fresh.forEach((f, k) => {
+          if (results[k] === f.value) inserted.add(f.userId);
+        });
+        lost = fresh.filter((f) => !inserted.has(f.userId));
+      }
+      for (const f of fresh) out.set(f.userId, f.value);
+      for (const f of lost) {
+        await Pseudonym.deleteOne({ _id: `pseudonym:${f.value}` });
+        const winner = await existing(f.userId);
+        if (winner) out.set(f.userId, winner);
+        else out.delete(f.userId);
+      }
+      return out;
     },
   });
 }

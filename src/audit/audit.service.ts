@@ -32,7 +32,11 @@ export function createAuditor(deps: AuditDeps): Auditor {
   };
   return {
     async record(r) {
-      const subjects = await Promise.all([...new Set(r.subjectIds)].map(pseudonymOf));
+      const subjectIds = [...new Set(r.subjectIds)];
+      const missing = subjectIds.filter((id) => cache.get(id) === undefined);
+      // A run names thousands of members: their pseudonyms are fetched (or made) in batches, not one by one.
+      if (missing.length > 8) for (const [id, p] of await deps.pseudonyms.ofMany(missing)) cache.set(id, p);
+      const subjects = await Promise.all(subjectIds.map(pseudonymOf));
       await deps.audit.append({ at: deps.clock(), actor: await pseudonymOf(r.actorId), subjects, action: r.action, route: r.route, requestId: r.requestId });
     },
   };

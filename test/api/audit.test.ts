@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { bearer, makeAdmin, makeCoordinator, withNewcomer, withSponsor } from '../support/factories.ts';
-import { createAuditRepository } from '../../src/audit/audit.repository.ts';
+import { randomUUID } from 'node:crypto';
+import { createAuditRepository, createPseudonymsRepository } from '../../src/audit/audit.repository.ts';
 
 interface Entry {
   action: string;
@@ -104,5 +105,19 @@ describe('audit log: who read or decided what about whom', () => {
   it('when the repository is inspected, then it offers no way to change or remove an entry', () => {
     const repo = createAuditRepository(t.db.conn) as unknown as Record<string, unknown>;
     expect(Object.keys(repo).sort()).to.deep.equal(['append', 'find']);
+  });
+
+  it('when pseudonyms for many members are asked for at once, even twice concurrently, then each member gets exactly one, and it maps back', async () => {
+    const repo = createPseudonymsRepository(t.db.conn);
+    const ids = Array.from({ length: 300 }, () => randomUUID());
+    const already = await repo.of(ids[0]!);
+    const [a, b] = await Promise.all([repo.ofMany(ids), repo.ofMany(ids.slice(100))]);
+    expect(a.size).to.equal(300);
+    expect(a.get(ids[0]!)).to.equal(already);
+    for (const id of ids.slice(100)) expect(b.get(id)).to.equal(a.get(id));
+    for (const id of [ids[0]!, ids[150]!, ids[299]!]) expect(await repo.userOf(a.get(id)!)).to.equal(id);
+    expect(new Set(a.values()).size).to.equal(300);
+    const again = await repo.ofMany(ids);
+    expect([...again.entries()].sort()).to.deep.equal([...a.entries()].sort());
   });
 });
