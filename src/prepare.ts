@@ -4,7 +4,7 @@ import { authModels } from './auth/users.model.ts';
 import { prepareStores, type StoreRegistration } from './db/stores.ts';
 import { runModel } from './matching/runs.model.ts';
 import { profileModels } from './profiles/profiles.model.ts';
-import { SEED_PROGRAMS } from './programs/program-seed.ts';
+import { SEED_PROGRAMS, SEED_V1, SEED_VERSION } from './programs/program-seed.ts';
 import { createProgramsRepository } from './programs/programs.repository.ts';
 
 // Every feature's storage, registered here at the composition root.
@@ -14,7 +14,7 @@ export const STORES: readonly StoreRegistration[] = [
   {
     name: 'programs',
     register: (conn) => void createProgramsRepository(conn),
-    seed: async (conn, now) => void (await createProgramsRepository(conn).seed(SEED_PROGRAMS, now)),
+    seed: async (conn, now) => void (await createProgramsRepository(conn).seed({ programs: SEED_PROGRAMS, version: SEED_VERSION, legacy: SEED_V1 }, now)),
   },
   { name: 'profiles', register: (conn) => void profileModels(conn) },
   { name: 'matching-runs', register: (conn) => void runModel(conn) },

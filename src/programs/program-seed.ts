@@ -1,15 +1,19 @@
-import type { ProgramRules } from './program-rules.ts';
+import type { ProgramRules, ProgramSettings, ProgramSource } from './program-rules.ts';
 
 const substanceExperiences = ['alcohol', 'opioids', 'stimulants', 'cannabis', 'sedatives', 'methamphetamine', 'cocaine', 'gambling'];
 const lifeExperiences = ['co-occurring-mental-health', 'parent', 'veteran', 'justice-involved', 'lgbtq', 'chronic-pain', 'grief'];
 const familyExperiences = ['partner-of-someone-in-addiction', 'parent-of-someone-in-addiction', 'adult-child', 'sibling', ...lifeExperiences];
 
-function program(
-  key: string,
-  name: string,
-  family: ProgramRules['family'],
-  over: Partial<ProgramRules> = {},
-): ProgramRules {
+/**
+ * The seed's version. Raise it whenever SEED_PROGRAMS changes: at start, seeded
+ * programs that no admin edited take the new rules wholesale, and edited ones
+ * get defaults for new fields only (programs.repository.ts).
+ */
+export const SEED_VERSION = 2;
+
+type V1Rules = Omit<ProgramRules, 'key'>;
+
+function v1(key: string, name: string, family: ProgramRules['family'], over: Partial<V1Rules> = {}): ProgramRules {
   const twelveStepLike = family === 'twelve-step' || family === 'religious';
   return {
     key,
@@ -26,23 +30,158 @@ function program(
 }
 
 /**
- * The programs a new deployment starts with (DOMAIN.md). They are data: seeded
- * into the `programs` collection once, then changed by admins; a deployment
- * adds its own through the API.
+ * Version 1, exactly as earlier code wrote it (without a version mark). Kept
+ * only to tell, on a database made by that code, which programs an admin
+ * edited: a document still equal to this was not edited.
  */
-export const SEED_PROGRAMS: readonly ProgramRules[] = [
-  program('aa', 'Alcoholics Anonymous', 'twelve-step'),
-  program('na', 'Narcotics Anonymous', 'twelve-step'),
-  program('ca', 'Cocaine Anonymous', 'twelve-step'),
-  program('cma', 'Crystal Meth Anonymous', 'twelve-step'),
-  program('ma', 'Marijuana Anonymous', 'twelve-step'),
-  program('ha', 'Heroin Anonymous', 'twelve-step'),
-  program('smart', 'SMART Recovery', 'secular'),
-  program('lifering', 'LifeRing Secular Recovery', 'secular'),
-  program('wfs', 'Women for Sobriety', 'secular'),
-  program('celebrate-recovery', 'Celebrate Recovery', 'religious', { requiresOwnSponsor: false }),
-  program('recovery-dharma', 'Recovery Dharma', 'contemplative'),
-  program('refuge-recovery', 'Refuge Recovery', 'contemplative'),
-  program('al-anon', 'Al-Anon Family Groups', 'family', { requiresOwnSponsor: true }),
-  program('nar-anon', 'Nar-Anon Family Groups', 'family', { requiresOwnSponsor: true }),
+export const SEED_V1: readonly ProgramRules[] = [
+  v1('aa', 'Alcoholics Anonymous', 'twelve-step'),
+  v1('na', 'Narcotics Anonymous', 'twelve-step'),
+  v1('ca', 'Cocaine Anonymous', 'twelve-step'),
+  v1('cma', 'Crystal Meth Anonymous', 'twelve-step'),
+  v1('ma', 'Marijuana Anonymous', 'twelve-step'),
+  v1('ha', 'Heroin Anonymous', 'twelve-step'),
+  v1('smart', 'SMART Recovery', 'secular'),
+  v1('lifering', 'LifeRing Secular Recovery', 'secular'),
+  v1('wfs', 'Women for Sobriety', 'secular'),
+  v1('celebrate-recovery', 'Celebrate Recovery', 'religious', { requiresOwnSponsor: false }),
+  v1('recovery-dharma', 'Recovery Dharma', 'contemplative'),
+  v1('refuge-recovery', 'Refuge Recovery', 'contemplative'),
+  v1('al-anon', 'Al-Anon Family Groups', 'family', { requiresOwnSponsor: true }),
+  v1('nar-anon', 'Nar-Anon Family Groups', 'family', { requiresOwnSponsor: true }),
+];
+
+const src = (title: string, url: string): ProgramSource => ({ title, url });
+
+// The matching rules below are still version 1's (the per-program rules are a
+// later change, issue 9); what each program's literature says about them is in
+// its notes, and in docs/program-rules-sources.md.
+const RULES_PENDING = 'The minimum time, gap, gender rule and own-sponsor rule are still the service\'s earlier defaults, not yet this program\'s own.';
+
+function program(key: string, over: Pick<ProgramSettings, 'pairing' | 'sources' | 'notes'> & Partial<ProgramSettings>): ProgramSettings {
+  const { roleWord: _r, ...rules } = SEED_V1.find((p) => p.key === key)!;
+  return { ...rules, ...over };
+}
+
+/**
+ * The programs a new deployment starts with (DOMAIN.md), with the literature
+ * their rules follow. They are data: seeded into the `programs` collection,
+ * then changed by admins; a deployment adds its own through the API.
+ */
+export const SEED_PROGRAMS: readonly ProgramSettings[] = [
+  program('aa', {
+    pairing: 'sponsor',
+    sources: [
+      src('Questions & Answers on Sponsorship (P-15), A.A. World Services', 'https://www.aa.org/sites/default/files/literature/p-15_0524.pdf'),
+      src('P-15 as reprinted in a beginners meeting', 'https://e-aameetings.org/beginners/beginners_meeting_content/09_sponsorship.txt'),
+    ],
+    notes: `Sponsorship is central but not required for membership (P-15). About one year is suggested, not required: "a good sponsor probably should be a year or more away from the last drink". Same gender is suggested, and P-15 notes that some gay men and lesbians feel an opposite-sex sponsor is more appropriate: same gender by default, the newcomer may choose otherwise. P-15 does not require the sponsor to have a sponsor. ${RULES_PENDING}`,
+  }),
+  program('na', {
+    pairing: 'sponsor',
+    sources: [
+      src('Sponsorship, Revised (IP No. 11), NA World Services', 'https://www.nachat.live/whats-a-sponsor/'),
+    ],
+    notes: `IP No. 11 gives no minimum clean time (a sponsor has more clean time than the sponsee). Same gender for most members, who are free to choose; the point is to avoid attraction. Own sponsor not stated. ${RULES_PENDING}`,
+  }),
+  program('ca', {
+    pairing: 'sponsor',
+    sources: [
+      src('Choosing Your Sponsor (C.A. pamphlet), as published by C.A. San Diego', 'https://casandiego.org/choosing-your-sponsor'),
+      src('Choosing Your Sponsor, as published by C.A. Ireland', 'https://www.caireland.live/choosingyoursponsor'),
+    ],
+    notes: `"A sponsor should probably be sober for a year or more": suggested, not required. Gender by orientation, as a suggestion: same sex if heterosexual, opposite if gay or lesbian. Own sponsor not stated. ${RULES_PENDING}`,
+  }),
+  program('cma', {
+    pairing: 'sponsor',
+    sources: [
+      src('CMA literature (CMA Australia)', 'https://cma-australia.org.au/literature/'),
+      src('What is a Sponsor? (NYCMA intergroup)', 'https://nycma.org/index.php/about-cma/what-is-a-sponsor'),
+    ],
+    notes: `"Usually with at least one year of continuous sobriety" comes from a local intergroup (NYCMA), not CMA World Services; no world-level text on sponsor qualifications was found. Gender and own sponsor: not found. ${RULES_PENDING}`,
+  }),
+  program('ma', {
+    pairing: 'sponsor',
+    sources: [
+      src('About Sponsorship, Marijuana Anonymous World Services', 'https://marijuana-anonymous.org/how-it-works/about-sponsorship/'),
+      src('Getting a Sponsor, Marijuana Anonymous World Services', 'https://marijuana-anonymous.org/how-it-works/about-sponsorship/getting-a-sponsor/'),
+      src('A Word About Sponsorship (2023)', 'https://marijuana-anonymous.org/reading/word-about-sponsorship/'),
+    ],
+    notes: `Sponsorship is "not required". No minimum time. Having worked all 12 Steps is "ideal". Gender guidance changed: older texts said same gender, the 2023 reading suggests avoiding anyone with whom a romantic relationship is possible. ${RULES_PENDING}`,
+  }),
+  program('ha', {
+    pairing: 'sponsor',
+    sources: [
+      src('What Is A Sponsor, Heroin Anonymous World Services', 'http://heroinanonymous.org/what-is-a-sponsor/'),
+      src('Being A Sponsor, Heroin Anonymous World Services', 'http://heroinanonymous.org/being-a-sponsor/'),
+    ],
+    notes: `A sponsor "has completed the 12 Steps"; "It does not matter how long we have been sober": completed steps, not time, is HA's rule. Gender and own sponsor: not found. ${RULES_PENDING}`,
+  }),
+  program('smart', {
+    pairing: 'none',
+    sources: [
+      src('SMART Recovery FAQ: "There are no sponsors in SMART Recovery."', 'https://smartrecovery.org/about-us/frequently-asked-questions'),
+      src('SMART Recovery for addiction professionals (program tools)', 'https://www.smartrecovery.org/professionals/'),
+    ],
+    notes:
+      'No one-to-one pairing by default: "There are no sponsors in SMART Recovery" (SMART FAQ, read in copies of it). Meetings are led by trained volunteer facilitators. A deployment whose local group does pair experienced members with newer ones can switch pairing to mentor.',
+    offers:
+      "SMART Recovery doesn't pair people one to one. Instead it offers free meetings, in person and online, led by trained volunteer facilitators, and practical tools from its 4-Point Program, like the Cost/Benefit Analysis and the Change Plan Worksheet.",
+  }),
+  program('lifering', {
+    pairing: 'none',
+    sources: [
+      src('LifeRing FAQ: "Does LifeRing have sponsors?"', 'http://www.liferingsacramento.org/FAQ.html'),
+      src('LifeRing: Who, What, Where, When, How, Why', 'http://lifering.org/about-us/media/'),
+    ],
+    notes:
+      'No one-to-one pairing by default: "In LifeRing we each work out personal programs, so there is no real role for a Program guide" (LifeRing FAQ). LifeRing does run one-to-one support by e-mail ("E-mail Pals"); a deployment whose local group pairs members can switch pairing to mentor.',
+    offers:
+      'LifeRing doesn\'t use sponsors: you build your own recovery plan (the "Recovery by Choice" workbook helps), with support from weekly meetings, online groups, and the phone and e-mail lists shared at meetings.',
+  }),
+  program('wfs', {
+    pairing: 'none',
+    sources: [
+      src('Women for Sobriety: Community', 'https://womenforsobriety.org/community/'),
+      src('Women for Sobriety: New Life Program', 'https://womenforsobriety.org/new-life-program/'),
+    ],
+    notes:
+      'No one-to-one pairing by default: WFS describes its peer support as meetings, an online community and phone support, and no sponsors; no WFS sentence saying "no sponsors" was found, so this is an inference. Membership is for women 18 and over. A deployment whose local group pairs members can switch pairing to mentor.',
+    offers:
+      "Women for Sobriety doesn't pair members one to one. It offers women's meetings in person and online, led by certified facilitators, phone support, and the New Life Program's 13 Acceptance Statements, which work on your own as well as in a group.",
+  }),
+  program('celebrate-recovery', {
+    pairing: 'sponsor',
+    sources: [
+      src('Celebrate Recovery Sponsor Training (M09_01, 2006), prerequisites for sponsors', 'https://expydoc.com/doc/3199288/m09_01-sponsor-training---celebrate-recovery-at-cross-creek'),
+      src('Celebrate Recovery: Sponsors and Accountability Partners, comparison chart (2006)', 'https://issuu.com./stevehorton/docs/sponsors_and_accountability_partners'),
+    ],
+    notes: `The sponsor prerequisites are written as requirements: one continuous year, a completed step study (4th and 5th Step mandatory), their own sponsor and accountability team, and "Must be same sex" for safety reasons. The seeded requiresOwnSponsor is still false. ${RULES_PENDING}`,
+  }),
+  program('recovery-dharma', {
+    pairing: 'mentor',
+    sources: [
+      src('Recovery Dharma (2nd edition, 2023), "Wise Friends and Mentors"', 'https://github.com/scott009/RDGAsianMD'),
+      src('Recovery Dharma: Friends and Mentors', 'https://recoverydharma.org/resources/friends-mentors/'),
+    ],
+    notes: `Mentors, optional: "It's not a formal position". No minimum time ("Anyone with any period of time of renunciation and practice can be of service"). Support from someone experienced is encouraged. Gender not stated. ${RULES_PENDING}`,
+  }),
+  program('refuge-recovery', {
+    pairing: 'mentor',
+    sources: [src('Refuge Recovery: sangha spotlights (members on mentorship)', 'https://refugerecovery.org/category/spotlight')],
+    notes: `Mentors work through the book's inventories with others (member reports); the book's text on mentor qualifications was not found. Recovery Dharma's rules are not assumed to be Refuge Recovery's. ${RULES_PENDING}`,
+  }),
+  program('al-anon', {
+    pairing: 'sponsor',
+    sources: [src('Al-Anon: Got sponsors?', 'https://al-anon.org/blog/got-sponsors/')],
+    notes: `"There are no requirements for Al-Anon sponsorship" and "Sponsorship is not required". Time in the program, own sponsor and gender: not stated; the seeded requiresOwnSponsor is still true, which the literature does not back. ${RULES_PENDING}`,
+  }),
+  program('nar-anon', {
+    pairing: 'sponsor',
+    sources: [
+      src('Sponsorship, Nar-Anon Midwest Region (2016)', 'http://www.naranonmidwest.org/sponsorship/'),
+      src('Benefits of Sponsorship, Nar-Anon South Africa', 'https://nar-anon.org.za/benefits-of-sponsorship/'),
+    ],
+    notes: `Regional guidance: best sponsored by a member who has worked the steps, attends meetings and is of the same gender ("It is best"); long-time members are encouraged; no number. Own sponsor not stated; the seeded requiresOwnSponsor is still true. ${RULES_PENDING}`,
+  }),
 ];

@@ -216,9 +216,9 @@ describe('programs and matching weights', () => {
     const keys = res.body.programs.map((p: { key: string }) => p.key);
     expect(keys).to.include.members(['aa', 'na', 'ca', 'cma', 'ma', 'ha', 'smart', 'lifering', 'wfs', 'celebrate-recovery', 'recovery-dharma', 'refuge-recovery', 'al-anon', 'nar-anon']);
     const aa = res.body.programs.find((p: { key: string }) => p.key === 'aa');
-    expect(aa).to.include({ family: 'twelve-step', roleWord: 'sponsor', minRecoveryDays: 365, minRecoveryGapDays: 365, genderRule: 'same-gender-by-default' });
+    expect(aa).to.include({ family: 'twelve-step', pairing: 'sponsor', minRecoveryDays: 365, minRecoveryGapDays: 365, genderRule: 'same-gender-by-default' });
     const smart = res.body.programs.find((p: { key: string }) => p.key === 'smart');
-    expect(smart).to.include({ roleWord: 'mentor', genderRule: 'none' });
+    expect(smart).to.include({ pairing: 'none', genderRule: 'none' });
   });
 
   it('when an admin adds a program, then members can choose it; a member cannot', async () => {
