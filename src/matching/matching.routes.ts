@@ -31,6 +31,10 @@ const proposalsView = z
     eligible: z.boolean().optional(),
     score: z.number().optional(),
     failingRules: z.array(z.object({ rule: z.string(), text: z.string() })).optional(),
+    unavailable: z
+      .object({ reason: z.string(), offers: z.string() })
+      .optional()
+      .describe("When the newcomer's program does not pair members one to one (pairing none): why there are no cards, and what the program offers instead"),
   })
   .meta({ id: 'Proposals' });
 

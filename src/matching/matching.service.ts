@@ -11,7 +11,7 @@ import {
 } from '../access/policy.ts';
 import { notFound } from '../errors.ts';
 import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
-import type { ProgramsRepository } from '../programs/programs.repository.ts';
+import type { ProgramsRepository, StoredProgram } from '../programs/programs.repository.ts';
 import type { AssignMode } from './assign.ts';
 import { assignOffLoop } from './assign-off-loop.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
@@ -46,12 +46,43 @@ function excludedSummary(excluded: Record<RuleName, number>) {
   return RULES.filter((r) => excluded[r] > 0).map((rule) => ({ rule, count: excluded[rule], text: ruleText(rule) }));
 }
 
+/**
+ * Programs with pairing `none` pair no one (there are no sponsors in SMART
+ * Recovery, by its own FAQ): their sponsors keep their profiles, since a
+ * deployment may switch pairing on, but are never proposed. The matching core
+ * only meets a newcomer whose own program pairs, and whose accepted programs
+ * are narrowed to those that pair.
+ */
+function hasPairing(programs: ReadonlyMap<string, StoredProgram>, key: string): boolean {
+  return programs.get(key)?.pairing !== 'none';
+}
+
+function withPairingPrograms<N extends { acceptedPrograms: readonly string[] }>(programs: ReadonlyMap<string, StoredProgram>, newcomer: N): N {
+  return { ...newcomer, acceptedPrograms: newcomer.acceptedPrograms.filter((p) => hasPairing(programs, p)) };
+}
+
+/** What a newcomer in a program without pairing reads instead of cards: kind words, and what the program offers. */
+function unavailableIn(program: StoredProgram) {
+  return {
+    reason: `${program.name} doesn't pair members one to one, so there are no ${program.name} sponsors to propose, and that is how the program is meant to work.`,
+    offers: program.offers ?? `${program.name} offers meetings and the support of its members; the people at a meeting can tell you what else it has.`,
+  };
+}
+
 export async function getProposals(deps: MatchingDeps, actor: Actor, userId: string, opts: { limit: number; sponsor?: string }) {
-  const { newcomer, access, asCoordinator } = await newcomerFor(deps, actor, userId);
+  const { newcomer: asStored, access, asCoordinator } = await newcomerFor(deps, actor, userId);
   const query = { now: deps.clock(), history: await deps.history.pairHistory(userId) };
+  const programs = deps.engine.programs();
+  const own = programs.get(asStored.program);
+  const unavailable = own && !hasPairing(programs, own.key) ? unavailableIn(own) : undefined;
+  const newcomer = withPairingPrograms(programs, asStored);
 
   if (opts.sponsor !== undefined) {
     requireExplainAccess(access);
+    if (unavailable) {
+      requireSponsorInNewcomerPrograms(asStored, deps.engine.sponsor(opts.sponsor));
+      return { newcomerId: userId, sponsorId: opts.sponsor, eligible: false, failingRules: [], unavailable };
+    }
     requireSponsorInNewcomerPrograms(newcomer, deps.engine.sponsor(opts.sponsor));
     const e = deps.engine.explain(newcomer, opts.sponsor, query);
     if (!e) throw notFound('sponsor-profile');
@@ -60,8 +91,12 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
       : { newcomerId: userId, sponsorId: e.sponsorId, eligible: false, failingRules: e.failingRules.map((rule) => ({ rule, text: ruleText(rule) })) };
   }
 
+  if (unavailable) {
+    if (!asCoordinator) return { newcomerId: userId, proposals: [], unavailable };
+    return { newcomerId: userId, newcomerName: newcomer.displayName, proposals: [], eligibleCount: 0, excluded: [], unavailable };
+  }
+
   const result = deps.engine.propose(newcomer, proposalLimit(access, opts.limit), query);
-  const programs = deps.engine.programs();
   const proposals = result.top.map(({ sponsor: s, score, reasons }) => {
     const card = {
       displayName: s.displayName,
@@ -147,9 +182,10 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   }
   const inScope = new Set(programs);
   const now = deps.clock();
+  // A program without pairing has no one to pair: its newcomers are not in the pool, and its sponsors are in no one's programs.
   const newcomers = (await deps.profiles.allNewcomers())
-    .filter((d) => d.seeking !== false && inScope.has(d.program))
-    .map(toNewcomerProfile)
+    .filter((d) => d.seeking !== false && inScope.has(d.program) && hasPairing(known, d.program))
+    .map((d) => withPairingPrograms(known, toNewcomerProfile(d)))
     .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 
   const histories = await Promise.all(newcomers.map((n) => deps.history.pairHistory(n.userId)));
