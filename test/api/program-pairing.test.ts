@@ -89,3 +89,31 @@ describe('programs without pairing: proposals and pool runs', () => {
     expect(own.body.proposals.map((p: { displayName: string; roleWord: string }) => [p.displayName, p.roleWord])).to.deep.equal([['Sid', 'mentor']]);
   });
 });
+
+const WITHOUT_PAIRING: ReadonlyArray<{ key: string; name: string; source: string; over?: Record<string, unknown> }> = [
+  { key: 'smart', name: 'SMART Recovery', source: 'SMART Recovery FAQ: "There are no sponsors in SMART Recovery"' },
+  { key: 'lifering', name: 'LifeRing Secular Recovery', source: 'LifeRing FAQ: "there is no real role for a Program guide"' },
+  { key: 'wfs', name: 'Women for Sobriety', source: 'WFS Community: meetings, online community and phone support' },
+];
+
+describe('programs without pairing: each seeded one tells its newcomers what it offers', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('program-pairing-table');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  for (const row of WITHOUT_PAIRING) {
+    it(`when a ${row.name} newcomer asks for proposals, then no cards and the program's own offers (${row.source})`, async () => {
+      await withSponsor(t, { program: row.key, recoveryDate: '2010-01-01' });
+      const newcomer = await withNewcomer(t, { program: row.key });
+      const res = await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer));
+      expect(res.status).to.equal(200);
+      expect(res.body.proposals).to.deep.equal([]);
+      expect(res.body.unavailable.reason).to.contain(row.name);
+      expect(res.body.unavailable.offers).to.equal(SEED_PROGRAMS.find((p) => p.key === row.key)!.offers);
+    });
+  }
+});
