@@ -205,6 +205,8 @@ async function startApi(uri: string, dbName: string): Promise<Api> {
         MONGODB_URI: uri,
         MONGODB_DB_NAME: dbName,
         JWT_SECRET: SECRET,
+        // Production requires its own secret for the newcomers' sponsor handles.
+        HANDLE_SECRET: `${SECRET}-handles`,
         REGISTRATIONS_PER_IP_PER_HOUR: '10000',
         LOG_LEVEL: 'warn',
         DOCS_ENABLED: 'false',
