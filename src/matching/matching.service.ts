@@ -157,8 +157,10 @@ function noneEligibleReasons(excluded: Record<RuleName, number> | undefined): Ru
 
 // Names are resolved when a run is read, never stored in it: a member who
 // changes their name (or leaves) is not kept in old runs under the old one.
-async function runView(deps: MatchingDeps, r: RunDoc) {
-  const newcomerName = async (id: string) => (await deps.engine.newcomer(id))?.displayName ?? null;
+// `known`: names already in hand (a run just made has read every newcomer in it),
+// so that a large run does not read thousands of profiles again all at once.
+async function runView(deps: MatchingDeps, r: RunDoc, known: ReadonlyMap<string, string> = new Map()) {
+  const newcomerName = async (id: string) => known.get(id) ?? (await deps.engine.newcomer(id))?.displayName ?? null;
   const sponsorName = (id: string) => deps.engine.sponsor(id)?.displayName ?? null;
   return {
     id: r._id,
@@ -226,7 +228,7 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
     }));
   const run: RunDoc = { _id: randomUUID(), mode: input.mode, programs, createdBy: actor.id, createdAt: now, pairs, unmatched };
   await deps.runs.insert(run);
-  return runView(deps, run);
+  return runView(deps, run, new Map(newcomers.map((n) => [n.userId, n.displayName])));
 }
 
 export async function getRun(deps: MatchingDeps, actor: Actor, id: string) {
