@@ -17,11 +17,9 @@ export interface PairRows {
   score: Float64Array;
 }
 
-/** The same pairs indexed by sponsor: those of sponsor j are [start[j], start[j + 1]), in newcomer order. */
+/** The newcomers of each sponsor's pairs: those of sponsor j are newcomer[start[j] .. start[j + 1]), in order. */
 export interface SponsorColumns {
   start: Int32Array;
-  /** Index of the pair in its PairRows. */
-  pair: Int32Array;
   newcomer: Int32Array;
 }
 
@@ -127,17 +125,12 @@ export function indexBySponsor(rows: Pick<PairRows, 'newcomers' | 'count' | 'row
   const start = new Int32Array(sponsors + 1);
   for (let e = 0; e < count; e++) start[sponsor[e]! + 1]!++;
   accumulate(start);
-  const pair = new Int32Array(count);
   const newcomer = new Int32Array(count);
   const next = start.slice(0, sponsors);
   for (let i = 0; i < newcomers; i++) {
-    for (let e = rowStart[i]!, end = rowStart[i + 1]!; e < end; e++) {
-      const slot = next[sponsor[e]!]!++;
-      pair[slot] = e;
-      newcomer[slot] = i;
-    }
+    for (let e = rowStart[i]!, end = rowStart[i + 1]!; e < end; e++) newcomer[next[sponsor[e]!]!++] = i;
   }
-  return { start, pair, newcomer };
+  return { start, newcomer };
 }
 
 /** A sponsor can never take more newcomers than it has pairs, whatever its capacity. */

@@ -140,9 +140,9 @@ function scanSponsor(state: ShortestPaths, v: number, key: bigint): void {
     if (relax(state, sink, base - potential[sink]!)) state.parent[sink] = j;
   }
   for (let r = columns.start[j]!, end = columns.start[j + 1]!; r < end; r++) {
-    const e = columns.pair[r]!;
     const i = columns.newcomer[r]!;
-    if (state.matchedPair[i] !== e || isSettled[i]) continue;
+    const e = state.matchedPair[i]!;
+    if (e < 0 || rows.sponsor[e] !== j || isSettled[i]) continue;
     relax(state, i, base - state.pairCost[e]! - potential[i]!);
   }
 }

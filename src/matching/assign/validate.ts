@@ -3,10 +3,10 @@
  * (mode, algorithm, newcomer count, capacity j, edge k) because callers pass
  * them straight to users of scripts/assign.ts.
  *
- * The edge pass also copies the indices into Int32Arrays and the scores into a
- * Float64Array, so every later pass is monomorphic whatever array type the
- * caller used, and it counts the pairs per sponsor and per newcomer for the
- * two counting sorts of pair-rows.ts.
+ * The edge pass also copies the indices into Int32Arrays (and the scores into
+ * a Float64Array unless they are one), so every later pass is monomorphic
+ * whatever array type the caller used, and it counts the pairs per sponsor
+ * and per newcomer for the two counting sorts of pair-rows.ts.
  */
 import type { AssignAlgorithm, AssignColumnsProblem, AssignMode, AssignOptions } from './types.ts';
 
@@ -76,7 +76,6 @@ export function validateColumns(problem: AssignColumnsProblem): ValidEdges {
   const sponsors = capacities.length;
   const newcomer = new Int32Array(count);
   const sponsor = new Int32Array(count);
-  const score = new Float64Array(count);
   const perNewcomer = new Int32Array(newcomers + 1);
   const perSponsor = new Int32Array(sponsors + 1);
   for (let k = 0; k < count; k++) {
@@ -94,10 +93,11 @@ export function validateColumns(problem: AssignColumnsProblem): ValidEdges {
     }
     newcomer[k] = i;
     sponsor[k] = j;
-    score[k] = w;
     perNewcomer[i + 1]!++;
     perSponsor[j + 1]!++;
   }
+  // Scores are only read from here on, so a Float64Array needs no copy.
+  const score = edgeScore instanceof Float64Array ? edgeScore : Float64Array.from(edgeScore);
   return { newcomers, sponsors, capacities, newcomer, sponsor, score, perNewcomer, perSponsor };
 }
 
