@@ -77,9 +77,10 @@ export function assignColumns(problem: AssignColumnsProblem, mode: AssignMode = 
   if (rows.count > 0) solve(rows, edges.capacities, mode, algorithm, scale, sponsorOf);
 
   const chosenScores: number[] = [];
-  sponsorOf.forEach((j, i) => {
+  for (let i = 0; i < sponsorOf.length; i++) {
+    const j = sponsorOf[i]!;
     if (j >= 0) chosenScores.push(lookUpScore(rows, i, j));
-  });
+  }
   return { objective: sumExactly(chosenScores, scale), matched: chosenScores.length, sponsorOf };
 }
 

@@ -20,7 +20,10 @@ const MAX_DECIMALS = 12;
 
 export function chooseScale(score: Float64Array, count: number): Scale {
   let maxScore = 0;
-  for (let e = 0; e < count; e++) maxScore = Math.max(maxScore, score[e]!);
+  for (let e = 0; e < count; e++) {
+    const x = score[e]!;
+    if (x > maxScore) maxScore = x;
+  }
   for (let d = 0; d <= MAX_DECIMALS; d++) {
     const factor = 10 ** d;
     if (maxScore * factor > Number.MAX_SAFE_INTEGER) break;
