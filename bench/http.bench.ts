@@ -40,7 +40,7 @@ import { signAccessToken } from '../src/auth/tokens.ts';
 import { loadConfig } from '../src/config.ts';
 import { prepareDatabase } from '../src/prepare.ts';
 import { createUsersRepository, type User } from '../src/auth/users.repository.ts';
-import { assign } from '../src/matching/assign.ts';
+import { assignColumns } from '../src/matching/assign.ts';
 import { toNewcomerProfile } from '../src/matching/matching-engine.ts';
 import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts';
 import { startMatchingEngine } from '../src/matching/matching-engine.ts';
@@ -74,7 +74,7 @@ const experiencesOf = (program: string, list: readonly string[] | undefined) => 
   return (list ?? []).filter((e) => allowed.includes(e));
 };
 
-function toStoredSponsor(s: SponsorProfile, now: Date): StoredSponsor {
+export function toStoredSponsor(s: SponsorProfile, now: Date): StoredSponsor {
   const { userId, ...rest } = s;
   const program = s.program;
   const experiences = experiencesOf(program, s.experiences);
@@ -89,7 +89,7 @@ function toStoredSponsor(s: SponsorProfile, now: Date): StoredSponsor {
 }
 
 /** A synthetic newcomer's profile as the API would store it. */
-function toStoredNewcomer(n: NewcomerProfile, now: Date): StoredNewcomer {
+export function toStoredNewcomer(n: NewcomerProfile, now: Date): StoredNewcomer {
   const { userId, ...rest } = n;
   return {
     ...rest,
@@ -101,7 +101,7 @@ function toStoredNewcomer(n: NewcomerProfile, now: Date): StoredNewcomer {
 }
 
 /** Runs `work` over `items`, `concurrency` at a time. */
-async function eachLimited<T>(items: readonly T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
+export async function eachLimited<T>(items: readonly T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -396,14 +396,16 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     const poolRankMs = performance.now() - t;
     const eligible = ranked.result;
     const assignTimes: number[] = [];
-    let solved = assign({ newcomers: poolNewcomers.length, capacities: eligible.capacities, edges: eligible.edges }, 'participation');
+    const columns = { newcomers: poolNewcomers.length, capacities: eligible.capacities, edgeNewcomer: eligible.edges.newcomer, edgeSponsor: eligible.edges.sponsor, edgeScore: eligible.edges.score };
+    const pairsOf = (sponsorOf: Int32Array) => [...sponsorOf].flatMap((j, i) => (j >= 0 ? [[i, j] as [number, number]] : []));
+    let solved = assignColumns(columns, 'participation');
     for (let r = 0; r < 5; r++) {
       const s0 = performance.now();
-      solved = assign({ newcomers: poolNewcomers.length, capacities: eligible.capacities, edges: eligible.edges }, 'participation');
+      solved = assignColumns(columns, 'participation');
       assignTimes.push(performance.now() - s0);
     }
     t = performance.now();
-    const explained = await withLoopDelay(() => eligible.explainPairs(solved.pairs));
+    const explained = await withLoopDelay(() => eligible.explainPairs(pairsOf(solved.sponsorOf)));
     const explainMs = performance.now() - t;
     eligible.release();
     log(`pool in-process: ranking ${secs(poolRankMs)} (longest slice ${f0(ranked.maxMs)} ms), assign ${f1(median(assignTimes))} ms, reasons ${secs(explainMs)}`);
@@ -470,8 +472,8 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
       '| a pool run, part by part (in-process, no other load) | time |',
       '| --- | ---: |',
       `| rank every newcomer against the pool (engine.eligiblePairs, slices of 20 ms on a snapshot of the index) | ${secs(poolRankMs)} wall; longest stall ${f0(ranked.maxMs)} ms; ${f0(eligible.edges.length)} eligible pairs |`,
-      `| assign() (one synchronous call, participation mode; median of ${assignTimes.length} after a first call) | **${f1(median(assignTimes))} ms** (fastest ${f1(Math.min(...assignTimes))}, slowest ${f1(Math.max(...assignTimes))}); ${f0(solved.matched)} matched |`,
-      `| reasons for the ${f0(solved.pairs.length)} chosen pairs (in slices) | ${secs(explainMs)}; longest stall ${f0(explained.maxMs)} ms |`,
+      `| assignColumns() (one synchronous call, on a worker thread in the service; participation mode; median of ${assignTimes.length} after a first call) | **${f1(median(assignTimes))} ms** (fastest ${f1(Math.min(...assignTimes))}, slowest ${f1(Math.max(...assignTimes))}); ${f0(solved.matched)} matched |`,
+      `| reasons for the ${f0(solved.matched)} chosen pairs (in slices) | ${secs(explainMs)}; longest stall ${f0(explained.maxMs)} ms |`,
       `| the first run over HTTP, alone (the service's caches of pseudonyms and names still cold) | ${secs(firstRun.result[0]?.ms ?? NaN)}; longest stall ${f0(firstRun.maxMs)} ms |`,
       '',
       '| setup | time |',

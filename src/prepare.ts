@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import { auditModels } from './audit/audit.model.ts';
 import { authModels } from './auth/users.model.ts';
 import { prepareStores, type StoreRegistration } from './db/stores.ts';
-import { runModel } from './matching/runs.model.ts';
+import { runModels } from './matching/runs.model.ts';
 import { profileModels } from './profiles/profiles.model.ts';
 import { SEED_PROGRAMS, SEED_V1, SEED_VERSION } from './programs/program-seed.ts';
 import { createProgramsRepository } from './programs/programs.repository.ts';
@@ -17,7 +17,7 @@ export const STORES: readonly StoreRegistration[] = [
     seed: async (conn, now) => void (await createProgramsRepository(conn).seed({ programs: SEED_PROGRAMS, version: SEED_VERSION, legacy: SEED_V1 }, now)),
   },
   { name: 'profiles', register: (conn) => void profileModels(conn) },
-  { name: 'matching-runs', register: (conn) => void runModel(conn) },
+  { name: 'matching-runs', register: (conn) => void runModels(conn) },
 ];
 
 /** What a database needs before the service uses it: every feature's models and indexes, and the seeds of a new deployment. */

@@ -4,6 +4,7 @@ import type { Actor } from '../access/actor.ts';
 import { isAuditedRead } from '../access/policy.ts';
 import { methodNotAllowed } from '../errors.ts';
 import { parse } from './parse.ts';
+import { isLargeJson, writeJsonInSlices } from './json-in-slices.ts';
 
 export type Access = 'public' | 'member' | 'coordinator' | 'admin';
 
@@ -107,6 +108,12 @@ export function mountRoutes(specs: readonly RouteSpec[], guards: MountGuards): R
       }
       for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
       if (result.body === undefined) res.status(result.status).end();
+      else if (isLargeJson(result.body)) {
+        // Megabytes (a pool run): written as it is serialised, in slices, chunked.
+        res.status(result.status).type('application/json');
+        await writeJsonInSlices(result.body, (text) => res.write(text));
+        res.end();
+      }
       else res.status(result.status).json(result.body);
     });
     router[spec.method](expressPath(spec.path), ...chain);

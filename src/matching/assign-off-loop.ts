@@ -1,39 +1,30 @@
 import { Worker } from 'node:worker_threads';
-import { assign, type AssignMode, type AssignResult } from './assign.ts';
+import { assignColumns, type AssignMode, type AssignResult } from './assign.ts';
 import type { AssignJob } from './assign-worker.ts';
+import type { EdgeColumns } from './eligible-pairs.ts';
 
 type WorkerAnswer = { ok: true; objective: number; matched: number; sponsorOf: Int32Array } | { ok: false; name: string; message: string };
 
 /**
  * The same result as assign(), computed on a worker thread so that a large
- * pool run does not stall the requests of everyone else; the columns are
- * transferred, not copied. If a worker cannot be started here, the solve runs
- * in this thread (correct, only less polite to other requests).
+ * pool run does not stall the requests of everyone else. The columns are
+ * transferred, not copied (a copy of half a million pairs is tens of ms of this
+ * thread): the caller must not use `problem.edges` afterwards. The job is sent
+ * only once the worker is running; if a worker cannot be started here, the
+ * solve runs in this thread (correct, only less polite to other requests).
  */
-export async function assignOffLoop(
-  problem: { newcomers: number; capacities: readonly number[]; edges: ReadonlyArray<readonly [number, number, number]> },
-  mode: AssignMode,
-): Promise<AssignResult> {
+export async function assignOffLoop(problem: { newcomers: number; capacities: readonly number[]; edges: EdgeColumns }, mode: AssignMode): Promise<AssignResult> {
+  const { edges } = problem;
   const job: AssignJob = {
     newcomers: problem.newcomers,
     capacities: Float64Array.from(problem.capacities),
-    edgeNewcomer: new Int32Array(problem.edges.length),
-    edgeSponsor: new Int32Array(problem.edges.length),
-    edgeScore: new Float64Array(problem.edges.length),
+    edgeNewcomer: edges.newcomer,
+    edgeSponsor: edges.sponsor,
+    edgeScore: edges.score,
     mode,
   };
-  problem.edges.forEach(([i, j, score], k) => {
-    job.edgeNewcomer[k] = i;
-    job.edgeSponsor[k] = j;
-    job.edgeScore[k] = score;
-  });
-  let answer: WorkerAnswer;
-  try {
-    answer = await solveInWorker(job);
-  } catch {
-    // The columns went to the worker; solve from the tuples instead.
-    return assign({ newcomers: problem.newcomers, capacities: [...problem.capacities], edges: problem.edges.map(([i, j, s]) => [i, j, s]) }, mode);
-  }
+  const worker = await startWorker();
+  const answer: WorkerAnswer = worker ? await solveInWorker(worker, job) : solveHere(job);
   if (!answer.ok) {
     const err = new Error(answer.message);
     err.name = answer.name;
@@ -46,9 +37,41 @@ export async function assignOffLoop(
   return { objective: answer.objective, matched: answer.matched, pairs };
 }
 
-function solveInWorker(job: AssignJob): Promise<WorkerAnswer> {
+function solveHere(job: AssignJob): WorkerAnswer {
+  try {
+    const result = assignColumns(job, job.mode);
+    return { ok: true, objective: result.objective, matched: result.matched, sponsorOf: result.sponsorOf };
+  } catch (err) {
+    return { ok: false, name: (err as Error)?.name, message: (err as Error)?.message };
+  }
+}
+
+/** A running worker, or undefined when none can be started here. */
+function startWorker(): Promise<Worker | undefined> {
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./assign-worker.boot.mjs', import.meta.url));
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    const failed = () => {
+      void worker.terminate();
+      resolve(undefined);
+    };
+    worker.once('error', failed);
+    worker.once('exit', failed);
+    worker.once('online', () => {
+      worker.off('error', failed);
+      worker.off('exit', failed);
+      resolve(worker);
+    });
+  });
+}
+
+function solveInWorker(worker: Worker, job: AssignJob): Promise<WorkerAnswer> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./assign-worker.boot.mjs', import.meta.url));
     let settled = false;
     worker.once('message', (answer: WorkerAnswer) => {
       settled = true;

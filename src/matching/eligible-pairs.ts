@@ -14,23 +14,51 @@
 // the next run, as one made just after it would.
 
 import type { CandidateIndex } from './candidate-index.ts';
+import { inSlices } from '../lib/slices.ts';
 import { explain, rank } from './rank.ts';
 import type { Explanation, MatchingContext, NewcomerProfile, RuleName } from './types.ts';
 
-/** How long a pool run may hold the event loop before it gives other work a turn. */
-export const SLICE_MS = 20;
+export { SLICE_MS } from '../lib/slices.ts';
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Eligible pairs as three columns (newcomer position, sponsor position, score):
+ * half a million pairs as tuples cost tens of megabytes of small arrays, a long
+ * copy into the solver's columns and a long garbage collection after.
+ */
+export interface EdgeColumns {
+  length: number;
+  newcomer: Int32Array;
+  sponsor: Int32Array;
+  score: Float64Array;
+}
 
-/** Calls `step(0)` … `step(count - 1)`, yielding to the event loop whenever SLICE_MS have passed. */
-async function inSlices(count: number, step: (i: number) => void): Promise<void> {
-  let sliceStart = performance.now();
-  for (let i = 0; i < count; i++) {
-    step(i);
-    if (performance.now() - sliceStart >= SLICE_MS) {
-      await nextTurn();
-      sliceStart = performance.now();
+/** Columns that grow by doubling; `columns()` gives views of their first `length` entries (no copy). */
+class EdgeColumnsBuilder {
+  length = 0;
+  private newcomer = new Int32Array(1024);
+  private sponsor = new Int32Array(1024);
+  private score = new Float64Array(1024);
+
+  push(i: number, j: number, score: number): void {
+    if (this.length === this.newcomer.length) {
+      const grow = <A extends Int32Array | Float64Array>(a: A, make: (n: number) => A): A => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.newcomer = grow(this.newcomer, (n) => new Int32Array(n));
+      this.sponsor = grow(this.sponsor, (n) => new Int32Array(n));
+      this.score = grow(this.score, (n) => new Float64Array(n));
     }
+    this.newcomer[this.length] = i;
+    this.sponsor[this.length] = j;
+    this.score[this.length] = score;
+    this.length++;
+  }
+
+  columns(): EdgeColumns {
+    const n = this.length;
+    return { length: n, newcomer: this.newcomer.subarray(0, n), sponsor: this.sponsor.subarray(0, n), score: this.score.subarray(0, n) };
   }
 }
 
@@ -39,8 +67,8 @@ export interface EligiblePairs {
   sponsorIds: string[];
   /** Free places of each of sponsorIds, on the ranked state. */
   capacities: number[];
-  /** [newcomer position, sponsor position in sponsorIds, score] for every eligible pair. */
-  edges: Array<[number, number, number]>;
+  /** Every eligible pair: newcomer position, sponsor position in sponsorIds, score. */
+  edges: EdgeColumns;
   /** For each newcomer (by position) whom no sponsor passes: how many sponsors each rule left out. */
   noneEligible: Map<number, Record<RuleName, number>>;
   /** Score and reasons of the given pairs [newcomer position, sponsor position], on the ranked state, in slices. */
@@ -62,7 +90,7 @@ export async function rankEligiblePairs(
 ): Promise<EligiblePairs> {
   const sponsorIds: string[] = [];
   const sponsorIndex = new Map<string, number>();
-  const edges: Array<[number, number, number]> = [];
+  const edges = new EdgeColumnsBuilder();
   const noneEligible = new Map<number, Record<RuleName, number>>();
   try {
     await inSlices(newcomers.length, (i) => {
@@ -76,7 +104,7 @@ export async function rankEligiblePairs(
           sponsorIds.push(p.sponsorId);
           sponsorIndex.set(p.sponsorId, j);
         }
-        edges.push([i, j, p.score]);
+        edges.push(i, j, p.score);
       }
     });
   } catch (err) {
@@ -87,7 +115,7 @@ export async function rankEligiblePairs(
   return {
     sponsorIds,
     capacities,
-    edges,
+    edges: edges.columns(),
     noneEligible,
     async explainPairs(pairs) {
       const explained: Array<Explanation | undefined> = [];

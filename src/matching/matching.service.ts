@@ -10,6 +10,7 @@ import {
   runScope,
 } from '../access/policy.ts';
 import { notFound } from '../errors.ts';
+import { mapInSlices } from '../lib/slices.ts';
 import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
 import type { ProgramsRepository, StoredProgram } from '../programs/programs.repository.ts';
 import type { AssignMode } from './assign.ts';
@@ -160,15 +161,22 @@ function noneEligibleReasons(excluded: Record<RuleName, number> | undefined): Ru
 // `known`: names already in hand (a run just made has read every newcomer in it),
 // so that a large run does not read thousands of profiles again all at once.
 async function runView(deps: MatchingDeps, r: RunDoc, known: ReadonlyMap<string, string> = new Map()) {
-  const newcomerName = async (id: string) => known.get(id) ?? (await deps.engine.newcomer(id))?.displayName ?? null;
+  const names = new Map<string, string | null>(known);
+  const missing = [...new Set([...r.pairs, ...r.unmatched].map((p) => p.newcomerId))].filter((id) => !names.has(id));
+  // A few at a time: an old run read after a restart names thousands of newcomers the cache has not seen.
+  for (let k = 0; k < missing.length; k += 64) {
+    const chunk = missing.slice(k, k + 64);
+    const found = await Promise.all(chunk.map(async (id) => (await deps.engine.newcomer(id))?.displayName ?? null));
+    chunk.forEach((id, n) => names.set(id, found[n] ?? null));
+  }
   const sponsorName = (id: string) => deps.engine.sponsor(id)?.displayName ?? null;
   return {
     id: r._id,
     mode: r.mode,
     programs: r.programs,
     createdAt: new Date(r.createdAt).toISOString(),
-    pairs: await Promise.all(r.pairs.map(async (p) => ({ ...p, newcomerName: await newcomerName(p.newcomerId), sponsorName: sponsorName(p.sponsorId) }))),
-    unmatched: await Promise.all(r.unmatched.map(async (u) => ({ ...u, newcomerName: await newcomerName(u.newcomerId) }))),
+    pairs: await mapInSlices(r.pairs, (p) => ({ ...p, newcomerName: names.get(p.newcomerId) ?? null, sponsorName: sponsorName(p.sponsorId) })),
+    unmatched: await mapInSlices(r.unmatched, (u) => ({ ...u, newcomerName: names.get(u.newcomerId) ?? null })),
   };
 }
 
@@ -185,11 +193,10 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   const inScope = new Set(programs);
   const now = deps.clock();
   // A program without pairing has no one to pair: its newcomers are not in the pool, and its sponsors are in no one's programs.
-  const newcomers = (await deps.profiles.allNewcomers())
-    .filter((d) => d.seeking !== false && inScope.has(d.program) && hasPairing(known, d.program))
-    .map((d) => withPairingPrograms(known, toNewcomerProfile(d)))
-    .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-
+  const stored = (await deps.profiles.allNewcomers()).filter((d) => d.seeking !== false && inScope.has(d.program) && hasPairing(known, d.program));
+  const newcomers = (await mapInSlices(stored, (d) => withPairingPrograms(known, toNewcomerProfile(d)))).sort((a, b) =>
+    a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0,
+  );
   const histories = await Promise.all(newcomers.map((n) => deps.history.pairHistory(n.userId)));
   // Ranked on one state of the index and rules, in slices that let requests through (eligible-pairs.ts).
   const pool = await deps.engine.eligiblePairs(newcomers, histories, now);
@@ -199,7 +206,7 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
     // On a worker thread: the solver does not yield, and takes over a second on a large pool.
     const solved = await assignOffLoop({ newcomers: newcomers.length, capacities: pool.capacities, edges: pool.edges }, input.mode);
     const explained = await pool.explainPairs(solved.pairs);
-    pairs = solved.pairs.map(([i, j], k) => {
+    pairs = await mapInSlices(solved.pairs, ([i, j], k) => {
       matchedSet.add(i);
       const e = explained[k];
       return {
@@ -212,20 +219,18 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   } finally {
     pool.release();
   }
-  const unmatched = newcomers
-    .map((n, i) => ({ n, i }))
-    .filter(({ i }) => !matchedSet.has(i))
-    .map(({ n, i }) => ({
-      newcomerId: n.userId,
-      reasons: noneEligibleReasons(pool.noneEligible.get(i)) ?? [
-        {
-          text:
-            input.mode === 'score'
-              ? 'Leaving this newcomer unmatched gave a higher total score; their eligible sponsors went to others.'
-              : "Every eligible sponsor's free places went to other newcomers in this run.",
-        },
-      ],
-    }));
+  const unmatchedAt = newcomers.flatMap((n, i) => (matchedSet.has(i) ? [] : [i]));
+  const unmatched = await mapInSlices(unmatchedAt, (i) => ({
+    newcomerId: newcomers[i]!.userId,
+    reasons: noneEligibleReasons(pool.noneEligible.get(i)) ?? [
+      {
+        text:
+          input.mode === 'score'
+            ? 'Leaving this newcomer unmatched gave a higher total score; their eligible sponsors went to others.'
+            : "Every eligible sponsor's free places went to other newcomers in this run.",
+      },
+    ],
+  }));
   const run: RunDoc = { _id: randomUUID(), mode: input.mode, programs, createdBy: actor.id, createdAt: now, pairs, unmatched };
   await deps.runs.insert(run);
   return runView(deps, run, new Map(newcomers.map((n) => [n.userId, n.displayName])));

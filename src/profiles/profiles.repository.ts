@@ -40,7 +40,10 @@ export function createProfilesRepository(conn: Connection): ProfilesRepository {
       return Sponsor.find().lean<SponsorDoc[]>();
     },
     async allNewcomers() {
-      return Newcomer.find().lean<NewcomerDoc[]>();
+      // In batches of 200: thousands of profiles in one reply would be decoded in one long stretch of the event loop.
+      const out: NewcomerDoc[] = [];
+      for await (const doc of Newcomer.find().lean<NewcomerDoc>().cursor({ batchSize: 200 })) out.push(doc as NewcomerDoc);
+      return out;
     },
     async insertSponsors(docs) {
       await Sponsor.insertMany(docs, { ordered: false, lean: true });

@@ -309,7 +309,10 @@ describe('pool runs: POST /api/v1/matching/runs', () => {
     expect(run.status).to.equal(201);
     const pair = run.body.pairs.find((p: { newcomerId: string }) => p.newcomerId === n.id);
     expect(pair).to.include({ newcomerName: 'Alex', sponsorId: s.id, sponsorName: 'Robin' });
-    const stored = JSON.stringify(await t.db.conn.collection('matching_runs').findOne({ _id: run.body.id }));
+    const header = await t.db.conn.collection('matching_runs').findOne({ _id: run.body.id });
+    const chunks = (await t.db.conn.collection('matching_run_chunks').find({}).toArray()).filter((d) => String(d._id).startsWith(`${run.body.id}:`));
+    expect(chunks.map((d) => JSON.stringify(d)).join()).to.include(n.id);
+    const stored = JSON.stringify([header, chunks]);
     expect(stored).not.to.match(/Alex|Robin/);
     const proposals = await t.request.get(`/api/v1/newcomers/${n.id}/proposals`).set(bearer(c));
     expect(proposals.body.newcomerName).to.equal('Alex');

@@ -16,19 +16,35 @@ function pool(newcomers: number, sponsors: number, perNewcomer: number, seed: nu
   return { newcomers, capacities, edges };
 }
 
+/** The same pool with its edges as the columns a run hands the solver. */
+const asColumns = (p: ReturnType<typeof pool>) => ({
+  newcomers: p.newcomers,
+  capacities: p.capacities,
+  edges: {
+    length: p.edges.length,
+    newcomer: Int32Array.from(p.edges, (e) => e[0]),
+    sponsor: Int32Array.from(p.edges, (e) => e[1]),
+    score: Float64Array.from(p.edges, (e) => e[2]),
+  },
+});
+
 describe('assignOffLoop: the pool solve on a worker thread', () => {
   it('when a pool is solved off the loop, then the result is exactly the in-thread one', async () => {
     for (const [seed, mode] of [[1, 'participation'], [2, 'score']] as const) {
       const p = pool(300, 80, 12, seed);
       const here = assign(p, mode);
-      const there = await assignOffLoop(p, mode);
+      const columns = asColumns(p);
+      const there = await assignOffLoop(columns, mode);
       expect(there).to.deep.equal(here);
+      // Transferred to the worker, not copied: the caller's columns are detached.
+      expect(columns.edges.score.length).to.equal(0);
     }
   });
 
   it('when a large pool is solved, then this thread keeps serving timers meanwhile', async function () {
     this.timeout(60_000);
     const p = pool(5000, 1700, 50, 7);
+    const columns = asColumns(p);
     const started = performance.now();
     assign(p, 'participation');
     const inThread = performance.now() - started;
@@ -40,7 +56,7 @@ describe('assignOffLoop: the pool solve on a worker thread', () => {
       last = now;
     }, 5);
     try {
-      await assignOffLoop(p, 'participation');
+      await assignOffLoop(columns, 'participation');
     } finally {
       clearInterval(timer);
     }
