@@ -26,13 +26,17 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
 import os from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import express from 'express';
 import { pino } from 'pino';
 import { createApp } from '../src/app.ts';
+import { SLICE_MS } from '../src/lib/slices.ts';
 import { createPseudonymsRepository } from '../src/audit/audit.repository.ts';
 import { startAccessCache } from '../src/auth/access-cache.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
@@ -215,6 +219,30 @@ function poolRuns(url: string, token: string, duration: number): Promise<RunTimi
   return child<RunTiming[]>(RUNNER, { url: `${url}/api/v1/matching/runs`, token, body: { program: POOL_PROGRAM }, duration });
 }
 
+/**
+ * With BENCH_CPU_PROFILE=<dir>, records a CPU profile of this process (the API)
+ * while `work` runs, as <dir>/<name>.cpuprofile (open it in Chrome's DevTools).
+ */
+async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return work();
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 /** Runs `work` with the event loop's delay recorded: the longest and the p99 stall, in ms. */
 async function withLoopDelay<T>(work: () => Promise<T>): Promise<{ result: T; maxMs: number; p99Ms: number }> {
   const h = monitorEventLoopDelay({ resolution: 5 });
@@ -370,7 +398,7 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     log(`proposals endpoint: ${DURATION_S} s, ${CONNECTIONS} connections…`);
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();
-    const proposals = await cannon(api.url, DURATION_S, targets);
+    const proposals = await profiled('proposals', () => cannon(api.url, DURATION_S, targets));
     const cpu = process.cpuUsage(cpu0);
     const serverCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
 
@@ -471,7 +499,7 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
       '',
       '| a pool run, part by part (in-process, no other load) | time |',
       '| --- | ---: |',
-      `| rank every newcomer against the pool (engine.eligiblePairs, slices of 20 ms on a snapshot of the index) | ${secs(poolRankMs)} wall; longest stall ${f0(ranked.maxMs)} ms; ${f0(eligible.edges.length)} eligible pairs |`,
+      `| rank every newcomer against the pool (engine.eligiblePairs, slices of ${SLICE_MS} ms on a snapshot of the index) | ${secs(poolRankMs)} wall; longest stall ${f0(ranked.maxMs)} ms; ${f0(eligible.edges.length)} eligible pairs |`,
       `| assignColumns() (one synchronous call, on a worker thread in the service; participation mode; median of ${assignTimes.length} after a first call) | **${f1(median(assignTimes))} ms** (fastest ${f1(Math.min(...assignTimes))}, slowest ${f1(Math.max(...assignTimes))}); ${f0(solved.matched)} matched |`,
       `| reasons for the ${f0(solved.matched)} chosen pairs (in slices) | ${secs(explainMs)}; longest stall ${f0(explained.maxMs)} ms |`,
       `| the first run over HTTP, alone (the service's caches of pseudonyms and names still cold) | ${secs(firstRun.result[0]?.ms ?? NaN)}; longest stall ${f0(firstRun.maxMs)} ms |`,
