@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Bottom to top. The composition root (app.ts, main.ts, prepare.ts) sits above all of them.
-const LAYERS = ['lib', 'db', 'access', 'http', 'programs', 'audit', 'auth', 'profiles', 'matching'];
+// vetting sits between profiles and matching: it reads sponsor profiles, and the matching engine reads its decisions.
+const LAYERS = ['lib', 'db', 'access', 'http', 'programs', 'audit', 'auth', 'profiles', 'vetting', 'matching'];
 const ROOT = ['app', 'main', 'prepare'];
 
 const layering = LAYERS.map((layer, i) => {

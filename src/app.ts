@@ -31,6 +31,9 @@ import type { MatchingEngine } from './matching/matching-engine.ts';
 import { matchingRoutes } from './matching/matching.routes.ts';
 import { createRunsRepository } from './matching/runs.repository.ts';
 import { createSponsorHandles, deriveHandleSecret } from './matching/sponsor-handles.ts';
+import { createVettingRepository } from './vetting/vetting.repository.ts';
+import { vettingRoutes } from './vetting/vetting.routes.ts';
+import { ownVetting, type VettingDeps } from './vetting/vetting.service.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -63,6 +66,13 @@ export function createApp(deps: AppDeps): App {
   const auditDeps = { audit: createAuditRepository(deps.conn), pseudonyms: createPseudonymsRepository(deps.conn), clock };
   const auditor = createAuditor(auditDeps);
   const handles = createSponsorHandles(deps.handleSecret ?? deriveHandleSecret(deps.tokens.secret));
+  const vettingDeps: VettingDeps = {
+    vetting: createVettingRepository(deps.conn),
+    profiles,
+    programs,
+    sponsorChanged: (id, by) => engine.sponsorChanged(id, by),
+    clock,
+  };
 
   const routes: RouteSpec[] = [
     ...authRoutes({
@@ -74,8 +84,17 @@ export function createApp(deps: AppDeps): App {
       programExists: (key) => programs.exists(key),
     }),
     ...programsRoutes({ programs, programsChanged: (by) => engine.programsChanged(by), clock }),
-    ...profilesRoutes({ profiles, programs, users, changes: engine, changeClaims: createProfileChangesRepository(deps.conn), clock }),
-    ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), handles, clock }),
+    ...profilesRoutes({
+      profiles,
+      programs,
+      users,
+      changes: engine,
+      changeClaims: createProfileChangesRepository(deps.conn),
+      clock,
+      sponsorVetting: (id, program) => ownVetting(vettingDeps, id, program),
+    }),
+    ...vettingRoutes(vettingDeps),
+    ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), handles, clock, crisisLine: deps.config.crisisLine }),
     ...auditRoutes(auditDeps),
   ];
 

@@ -65,6 +65,29 @@ export function requireSponsorInNewcomerPrograms(newcomer: { program: string; ac
   if (!sponsor || (sponsor.program !== newcomer.program && !newcomer.acceptedPrograms.includes(sponsor.program))) throw notFound('sponsor-profile');
 }
 
+/**
+ * A sponsor's profile and vetting, for coordinators: a coordinator of the
+ * sponsor's program (or an admin) reads it and decides on it. An unknown
+ * sponsor is 404; a coordinator of other programs is told so (403).
+ */
+export function requireSponsorCoordinator(actor: Actor, sponsor: { program: string } | undefined): void {
+  if (!sponsor) throw notFound('sponsor-profile');
+  if (!isCoordinatorOf(actor, sponsor.program)) throw notCoordinatorOfProgram("Only coordinators of this sponsor's program (or admins) can do this.");
+}
+
+/**
+ * Which sponsors a coordinator lists for vetting: those of the programs they
+ * coordinate (all for an admin), or of the one program they name, if it is theirs.
+ */
+export function sponsorListScope(actor: Actor, program?: string): (sponsorProgram: string) => boolean {
+  if (!isAnyCoordinator(actor)) throw new AppError('forbidden', 'forbidden', 'This needs the coordinator role.');
+  if (program !== undefined) {
+    requireProgramCoordinator(actor, program);
+    return (p) => p === program;
+  }
+  return (p) => isCoordinatorOf(actor, p);
+}
+
 /** Acting in a program (its weights, a run limited to it): its coordinators and admins. */
 export function requireProgramCoordinator(actor: Actor, program: string): void {
   if (!isCoordinatorOf(actor, program)) throw notCoordinatorOfProgram('Only coordinators of this program (or admins) can do this.');

@@ -4,6 +4,8 @@ import type { ChangeEvent, ChangeFeed } from '../db/change-feed.ts';
 import { BoundedMap } from '../lib/bounded-map.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../profiles/profiles.repository.ts';
 import { createProgramsRepository, type StoredProgram } from '../programs/programs.repository.ts';
+import { createVettingRepository } from '../vetting/vetting.repository.ts';
+import { isVettedForMatching, requiresSponsorVetting, type VettingDecision } from '../vetting/vetting-rules.ts';
 import { createCandidateIndex, type CandidateIndex } from './candidate-index.ts';
 import { rankEligiblePairs, type EligiblePairs } from './eligible-pairs.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
@@ -102,15 +104,22 @@ export interface EngineDeps {
 export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEngine> {
   const profiles = createProfilesRepository(deps.conn);
   const programsRepo = createProgramsRepository(deps.conn);
+  const vetting = createVettingRepository(deps.conn);
   const { feed } = deps;
 
   // The feed position is read before the data, so nothing written in between is missed.
   const from = await feed.head();
   let programs = new Map((await programsRepo.list()).map((p) => [p.key, p]));
   let index = createCandidateIndex();
+  // A sponsor whose program asks for vetting and who is not approved for it is
+  // kept out of the index: never proposed, never in a pool run.
+  const isVetted = (doc: StoredSponsor, decision: VettingDecision | undefined) =>
+    isVettedForMatching(doc.program, programs.get(doc.program), decision);
   const buildIndex = async () => {
     const fresh = createCandidateIndex();
-    for (const doc of await profiles.allSponsors()) {
+    const [sponsors, decisions] = await Promise.all([profiles.allSponsors(), vetting.currentAll()]);
+    for (const doc of sponsors) {
+      if (!isVetted(doc, decisions.get(doc._id))) continue;
       try {
         fresh.upsertSponsor(toSponsorProfile(doc));
       } catch (err) {
@@ -135,14 +144,26 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     touchedDuringRebuild?.add(userId);
     const mine = ++reloadSeq;
     sponsorReloads.set(userId, mine);
-    const doc = await profiles.getSponsor(userId);
+    const [doc, decision] = await Promise.all([profiles.getSponsor(userId), vetting.current(userId)]);
     if (sponsorReloads.get(userId) !== mine) return;
     sponsorReloads.delete(userId);
-    if (doc) index.upsertSponsor(toSponsorProfile(doc));
+    if (doc && isVetted(doc, decision)) index.upsertSponsor(toSponsorProfile(doc));
     else index.removeSponsor(userId);
   };
+  // The programs that do not ask for vetting: when they change, sponsors enter or leave the index.
+  const vettingPrograms = () =>
+    [...programs.values()]
+      .filter((p) => !requiresSponsorVetting(p))
+      .map((p) => p.key)
+      .sort()
+      .join(',');
   const reloadPrograms = async () => {
     programs = new Map((await programsRepo.list()).map((p) => [p.key, p]));
+  };
+  const reloadProgramsAndVetting = async () => {
+    const before = vettingPrograms();
+    await reloadPrograms();
+    if (vettingPrograms() !== before) await rebuildIndex();
   };
   const reloadPlaces = async (userId: string) => {
     const used = await deps.history.usedPlaces();
@@ -156,7 +177,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
 
   const apply = async (e: ChangeEvent) => {
     if (e.kind === 'sponsor') await reloadSponsor(e.id);
-    else if (e.kind === 'programs') await reloadPrograms();
+    else if (e.kind === 'programs') await reloadProgramsAndVetting();
     else if (e.kind === 'places') await reloadPlaces(e.id);
     else if (e.kind === 'newcomer') {
       newcomerGeneration += 1;
@@ -169,6 +190,10 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     newcomerGeneration += 1;
     newcomers.clear();
     await reloadPrograms();
+    await rebuildIndex();
+  };
+  // The index read again from the data, with the sponsors reloaded meanwhile read once more after it.
+  async function rebuildIndex() {
     const touched = new Set<string>();
     touchedDuringRebuild = touched;
     try {
@@ -179,7 +204,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
       touchedDuringRebuild = undefined;
     }
     for (const id of touched) await reloadSponsor(id);
-  };
+  }
   const follower = feed.follow(
     from,
     { name: `${deps.instanceId ?? 'local'}:matching-engine`, apply: (e) => apply(e), rebuild },
@@ -249,7 +274,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
       await feed.announce({ kind: 'newcomer', id: userId }, by);
     },
     async programsChanged(by) {
-      await reloadPrograms();
+      await reloadProgramsAndVetting();
       await feed.announce({ kind: 'programs' }, by);
     },
     stop: () => follower.stop(),

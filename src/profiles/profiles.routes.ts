@@ -3,7 +3,23 @@ import { defineRoute, type RouteSpec } from '../http/route.ts';
 import { newcomerProfileBody, newcomerProfileView, sponsorProfileBody, sponsorProfileView } from './profiles.schemas.ts';
 import * as profiles from './profiles.service.ts';
 
-export function profilesRoutes(deps: profiles.ProfilesDeps): RouteSpec[] {
+/** What the sponsor is told of their vetting by a coordinator (wired by the composition root: vetting sits above profiles). */
+export type OwnSponsorVetting = (userId: string, program: string) => Promise<{ status: 'pending' | 'approved' | 'refused' | 'not-required'; message: string }>;
+
+const mySponsorProfileView = sponsorProfileView
+  .extend({
+    vetting: z
+      .object({
+        status: z
+          .enum(['pending', 'approved', 'refused', 'not-required'])
+          .describe("Whether a coordinator of the program has reviewed this profile; newcomers are proposed only 'approved' (or 'not-required') sponsors"),
+        message: z.string().describe('What this means, in plain words'),
+      })
+      .optional(),
+  })
+  .meta({ id: 'MySponsorProfile' });
+
+export function profilesRoutes(deps: profiles.ProfilesDeps & { sponsorVetting?: OwnSponsorVetting }): RouteSpec[] {
   return [
     defineRoute({
       method: 'put',
@@ -46,8 +62,11 @@ export function profilesRoutes(deps: profiles.ProfilesDeps): RouteSpec[] {
       summary: 'My sponsor (mentor) profile',
       tag: 'Profiles',
       access: 'member',
-      responses: { 200: { description: 'The profile', schema: sponsorProfileView }, 404: { description: 'No profile yet' } },
-      handle: async ({ actor }) => ({ status: 200, body: await profiles.getSponsorProfile(deps, actor) }),
+      responses: { 200: { description: 'The profile, and where its vetting by a coordinator stands', schema: mySponsorProfileView }, 404: { description: 'No profile yet' } },
+      handle: async ({ actor }) => {
+        const profile = await profiles.getSponsorProfile(deps, actor);
+        return { status: 200, body: deps.sponsorVetting ? { ...profile, vetting: await deps.sponsorVetting(actor.id, profile.program) } : profile };
+      },
     }),
     defineRoute({
       method: 'get',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from './test-app.ts';
 import { createUsersRepository } from '../../src/auth/users.repository.ts';
+import { createVettingRepository } from '../../src/vetting/vetting.repository.ts';
 
 export const GOOD_PASSWORD = 'a long and quiet river 42';
 
@@ -93,9 +94,27 @@ export async function withNewcomer(t: TestApp, over: Record<string, unknown> = {
   return m;
 }
 
-export async function withSponsor(t: TestApp, over: Record<string, unknown> = {}, account: Record<string, unknown> = {}): Promise<Member> {
+/**
+ * A coordinator's approval of a sponsor for `program`, written through the
+ * vetting repository (no audit entry, no extra member) and announced as the
+ * vetting route does, so every engine indexes the sponsor.
+ */
+export async function approveSponsor(t: TestApp, sponsorId: string, program: string): Promise<void> {
+  await createVettingRepository(t.db.conn).decide(sponsorId, { program, status: 'approved' }, 'test-factory', t.clock);
+  await t.engine.sponsorChanged(sponsorId, 'test-factory');
+}
+
+/** A sponsor with a profile, approved by a coordinator of their program unless `vetted: false` (for the vetting tests). */
+export async function withSponsor(
+  t: TestApp,
+  over: Record<string, unknown> = {},
+  account: Record<string, unknown> = {},
+  opts: { vetted?: boolean } = {},
+): Promise<Member> {
   const m = await registerMember(t, account);
-  const res = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(m)).send(sponsorBody(over));
+  const body = sponsorBody(over);
+  const res = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(m)).send(body);
   if (res.status !== 200) throw new Error(`sponsor profile failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (opts.vetted ?? true) await approveSponsor(t, m.id, body.program);
   return m;
 }
