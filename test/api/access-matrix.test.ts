@@ -61,6 +61,9 @@ const ROWS: Record<string, Row> = {
     expect: { anonymous: 401, newcomer: 200, sponsor: 404, otherMember: 404, otherCoordinator: 403, coordinator: 200, admin: 200 },
   },
   'GET /api/v1/coordinator/newcomers/{id}': { params: (w) => ({ id: w.members.newcomer.id }), expect: programCoordinator(200) },
+  // Any coordinator lists the sponsors of their own programs (none, for the other coordinator).
+  'GET /api/v1/coordinator/sponsors': { query: () => ({ vetting: 'approved' }), expect: { ...all(403), anonymous: 401, otherCoordinator: 200, coordinator: 200, admin: 200 } },
+  'GET /api/v1/coordinator/sponsors/{id}': { params: (w) => ({ id: w.members.sponsor.id }), expect: programCoordinator(200) },
   'GET /api/v1/programs/{key}/matching-weights': { params: () => ({ key: 'na' }), expect: programCoordinator(200) },
   'GET /api/v1/matching/runs/{id}': { params: (w) => ({ id: w.runId }), expect: programCoordinator(200) },
   'GET /api/v1/admin/users': { query: (w) => ({ email: w.spare.email }), expect: adminOnly(200) },
@@ -71,6 +74,8 @@ const ROWS: Record<string, Row> = {
     body: (w) => w.weights,
     expect: programCoordinator(200),
   },
+  // Approving keeps the sponsor approved for the rows after it.
+  'POST /api/v1/sponsors/{id}/vet': { params: (w) => ({ id: w.members.sponsor.id }), body: () => ({ approved: true }), expect: programCoordinator(200) },
   'PUT /api/v1/admin/users/{id}/roles': { params: (w) => ({ id: w.spare.id }), body: () => ({ coordinatorOf: [] }), expect: adminOnly(200) },
   'PUT /api/v1/admin/programs/{key}': { params: () => ({ key: 'matrix-anonymous' }), body: () => programBody, expect: adminOnly(200) },
   'PUT /api/v1/me/newcomer-profile': {
