@@ -5,6 +5,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.ts';
 import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';
 import { createProfilesRepository } from '../../src/profiles/profiles.repository.ts';
+import { createVettingRepository } from '../../src/vetting/vetting.repository.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { startSecondInstance, type SecondInstance } from '../support/second-instance.ts';
 import { bearer, makeCoordinator, sponsorBody, withNewcomer, withSponsor, type Member } from '../support/factories.ts';
@@ -377,9 +378,10 @@ describe('pool runs: the service stays responsive during a run', () => {
     t = await startTestApp('runs-responsive');
     const now = t.clock();
     const profiles = createProfilesRepository(t.db.conn);
-    await profiles.insertSponsors(
-      syntheticSponsors(SPONSORS, 31, now.getTime()).map(({ userId, ...s }) => ({ ...s, _id: userId, program: 'na', capacity: 10, updatedAt: now })),
-    );
+    const sponsors = syntheticSponsors(SPONSORS, 31, now.getTime()).map(({ userId, ...s }) => ({ ...s, _id: userId, program: 'na', capacity: 10, updatedAt: now }));
+    await profiles.insertSponsors(sponsors);
+    // Vetted by a coordinator, as sponsors must be to be proposed.
+    await createVettingRepository(t.db.conn).insertFirst(sponsors.map((s) => ({ sponsorId: s._id, decision: { program: 'na', status: 'approved' } })), 'test', now);
     await profiles.insertNewcomers(
       syntheticNewcomers(NEWCOMERS, 32, now.getTime()).map(({ userId, ...n }) => ({ ...n, _id: userId, program: 'na', acceptedPrograms: [], orientationMustMatch: true, updatedAt: now })),
     );
