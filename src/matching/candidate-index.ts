@@ -16,8 +16,8 @@
 import { availabilityMask, MASK_WORDS, offsetMinutesAt, weekStartOf } from './availability.ts';
 import { primaryLanguage } from './eligibility.ts';
 import { dayNumberOfDate } from './recovery.ts';
-import { ageBandIndex, orientationIndex } from './scoring.ts';
-import { CONTACT_MODES, GENDERS, type ContactMode, type SponsorProfile } from './types.ts';
+import { ageBandIndex, ageBandMask, orientationIndex } from './scoring.ts';
+import { CONTACT_MODES, GENDERS, type ContactMode, type Gender, type SponsorProfile } from './types.ts';
 
 /** A set of interned ids per row, `stride` 32-bit words per row; grows as ids appear. */
 export class BitsetColumn {
@@ -70,6 +70,22 @@ export function contactModeBits(modes: readonly ContactMode[]): number {
     if (i >= 0) bits |= 1 << i;
   }
   return bits;
+}
+
+/** Bit i for GENDERS[i]; 0 for none given. */
+export function genderMask(genders: readonly Gender[] | undefined): number {
+  let bits = 0;
+  for (const g of genders ?? []) {
+    const i = GENDERS.indexOf(g);
+    if (i >= 0) bits |= 1 << i;
+  }
+  return bits;
+}
+
+/** An ISO date-time as epoch ms; absent or malformed sorts last (+Infinity). */
+export function availableSinceMs(iso: string | undefined): number {
+  const ms = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isNaN(ms) ? Infinity : ms;
 }
 
 export const IN_PERSON_BIT = 1 << CONTACT_MODES.indexOf('in-person');
@@ -128,8 +144,16 @@ export class CandidateIndex {
   capacity = new Float64Array(0);
   used = new Int32Array(0);
   recoveryDay = new Float64Array(0);
+  /** Day number of programSince (NaN when absent), for programs that count time in the program. */
+  programDay = new Float64Array(0);
   zone = new Int32Array(0);
   hasOwnSponsor = new Uint8Array(0);
+  steps = new Uint8Array(0);
+  /** The sponsor's own limits: bitmasks over GENDERS and AGE_BANDS, 0 for no limit. */
+  sponsorsGenders = new Uint8Array(0);
+  newcomerAgeBands = new Uint8Array(0);
+  /** Epoch ms the sponsor started taking newcomers (+Infinity when unknown), for ties. */
+  availableSince = new Float64Array(0);
   gender = new Uint8Array(0);
   orientation = new Uint8Array(0);
   modes = new Uint8Array(0);
@@ -139,6 +163,8 @@ export class CandidateIndex {
   lat = new Float64Array(0);
   lon = new Float64Array(0);
   langs = new BitsetColumn(0);
+  /** The languages the sponsor will sponsor in; always the same stride as `langs`. */
+  sponsorLangs = new BitsetColumn(0);
   exps = new BitsetColumn(0);
   masks = new Uint32Array(0);
   /** Week start each row's mask was built for; NaN when stale. */
@@ -204,8 +230,13 @@ export class CandidateIndex {
     this.capacity = c(from.capacity);
     this.used = c(from.used);
     this.recoveryDay = c(from.recoveryDay);
+    this.programDay = c(from.programDay);
     this.zone = c(from.zone);
     this.hasOwnSponsor = c(from.hasOwnSponsor);
+    this.steps = c(from.steps);
+    this.sponsorsGenders = c(from.sponsorsGenders);
+    this.newcomerAgeBands = c(from.newcomerAgeBands);
+    this.availableSince = c(from.availableSince);
     this.gender = c(from.gender);
     this.orientation = c(from.orientation);
     this.modes = c(from.modes);
@@ -215,6 +246,7 @@ export class CandidateIndex {
     this.lat = c(from.lat);
     this.lon = c(from.lon);
     this.langs = copy ? from.langs.copy() : from.langs;
+    this.sponsorLangs = copy ? from.sponsorLangs.copy() : from.sponsorLangs;
     this.exps = copy ? from.exps.copy() : from.exps;
     this.masks = c(from.masks);
     this.maskWeek = c(from.maskWeek);
@@ -274,9 +306,14 @@ export class CandidateIndex {
     this.accepting[slot] = p.acceptingNewcomers ? 1 : 0;
     this.capacity[slot] = p.capacity;
     this.used[slot] = this.usedById.get(p.userId) ?? 0;
-    this.recoveryDay[slot] = dayNumberOfDate(p.recoveryDate);
+    this.recoveryDay[slot] = p.recoveryDate === undefined ? NaN : dayNumberOfDate(p.recoveryDate);
+    this.programDay[slot] = p.programSince === undefined ? NaN : dayNumberOfDate(p.programSince);
     this.zone[slot] = zoneId;
     this.hasOwnSponsor[slot] = p.hasOwnSponsor ? 1 : 0;
+    this.steps[slot] = Math.max(0, Math.min(255, Math.floor(p.stepsCompleted) || 0));
+    this.sponsorsGenders[slot] = genderMask(p.sponsorsGenders);
+    this.newcomerAgeBands[slot] = ageBandMask(p.newcomerAgeBands);
+    this.availableSince[slot] = availableSinceMs(p.availableSince);
     this.gender[slot] = Math.max(0, GENDERS.indexOf(p.gender));
     this.orientation[slot] = Math.max(0, orientationIndex(p.spiritualOrientation));
     this.modes[slot] = contactModeBits(p.contactModes);
@@ -286,8 +323,15 @@ export class CandidateIndex {
     this.lat[slot] = p.location?.lat ?? 0;
     this.lon[slot] = p.location?.lon ?? 0;
     const langIds = p.languages.map((l) => this.languages.intern(primaryLanguage(l)));
-    for (const id of langIds) this.langs.ensureId(id, this.capacityRows);
+    const chosen = p.languagesForSponsoring;
+    const sponsorLangIds = chosen === undefined || chosen.length === 0 ? langIds : chosen.map((l) => this.languages.intern(primaryLanguage(l)));
+    // Both columns grow together, so one newcomer mask of `langs.stride` words reads either.
+    for (const id of [...langIds, ...sponsorLangIds]) {
+      this.langs.ensureId(id, this.capacityRows);
+      this.sponsorLangs.ensureId(id, this.capacityRows);
+    }
     this.langs.setRow(slot, langIds);
+    this.sponsorLangs.setRow(slot, sponsorLangIds);
     const expIds = [...(p.experiences ?? []), ...(p.experiencesOnCard ?? [])].map((e) => this.experiences.intern(e));
     for (const id of expIds) this.exps.ensureId(id, this.capacityRows);
     this.exps.setRow(slot, expIds);
@@ -369,8 +413,13 @@ export class CandidateIndex {
     this.capacity = grow64(this.capacity);
     this.used = grow32(this.used);
     this.recoveryDay = grow64(this.recoveryDay);
+    this.programDay = grow64(this.programDay);
     this.zone = grow32(this.zone);
     this.hasOwnSponsor = grow8(this.hasOwnSponsor);
+    this.steps = grow8(this.steps);
+    this.sponsorsGenders = grow8(this.sponsorsGenders);
+    this.newcomerAgeBands = grow8(this.newcomerAgeBands);
+    this.availableSince = grow64(this.availableSince);
     this.gender = grow8(this.gender);
     this.orientation = grow8(this.orientation);
     this.modes = grow8(this.modes);
@@ -382,6 +431,7 @@ export class CandidateIndex {
     this.lat = grow64(this.lat);
     this.lon = grow64(this.lon);
     this.langs.resizeRows(rows);
+    this.sponsorLangs.resizeRows(rows);
     this.exps.resizeRows(rows);
     const masks = new Uint32Array(rows * MASK_WORDS);
     masks.set(this.masks);

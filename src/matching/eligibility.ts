@@ -38,8 +38,11 @@ export function sharedLanguages(a: readonly string[], b: readonly string[]): str
 
 /**
  * The genders a newcomer accepts for a sponsor in a program with these rules, or
- * 'any'. An explicit preference always wins; an empty list counts as no preference.
- * Same-gender-by-default applies only to newcomers who are a woman or a man.
+ * 'any'. Under same-gender-by-default an explicit preference wins (an empty list
+ * counts as no preference), and the default applies only to newcomers who are a
+ * woman or a man. Under same-required the program's rule binds whatever the
+ * newcomer says, and a preference can only narrow it (to no one, if it leaves
+ * out the newcomer's own gender).
  */
 export function acceptedSponsorGenders(
   newcomer: Pick<NewcomerProfile, 'gender' | 'sponsorGenderPreference'>,
@@ -51,9 +54,48 @@ export function acceptedSponsorGenders(
     (genderRule === 'same-gender-by-default' && (newcomer.gender === 'woman' || newcomer.gender === 'man')
       ? 'same'
       : 'any');
-  if (pref === 'any') return 'any';
-  if (pref === 'same') return [newcomer.gender];
-  return pref.length === 0 ? 'any' : pref;
+  const wanted: 'any' | readonly Gender[] = pref === 'any' ? 'any' : pref === 'same' ? [newcomer.gender] : pref.length === 0 ? 'any' : pref;
+  if (genderRule !== 'same-required') return wanted;
+  return wanted === 'any' || wanted.includes(newcomer.gender) ? [newcomer.gender] : [];
+}
+
+/** Whether a member of this gender belongs to the program (memberGenders absent or empty: everyone does). */
+export function isProgramMember(rules: Pick<ProgramRules, 'memberGenders'> | undefined, gender: Gender): boolean {
+  const members = rules?.memberGenders;
+  return members === undefined || members.length === 0 || members.includes(gender);
+}
+
+/**
+ * Whole days of the time a program counts: recovery (from `recoveryDate`) or
+ * time in the program (from `programSince`, Al-Anon and Nar-Anon). Cards and
+ * the recovery-time rules read this, so both use the same date.
+ */
+export function countedTimeDays(
+  profile: { recoveryDate?: string | undefined; programSince?: string | undefined; timezone: string },
+  rules: Pick<ProgramRules, 'timeCountedAs'> | undefined,
+  now: number,
+): number {
+  const date = rules?.timeCountedAs === 'program' ? profile.programSince : profile.recoveryDate;
+  return recoveryDays(date, profile.timezone, now);
+}
+
+/** The languages a sponsor will sponsor in: their own choice, else all they speak. */
+export function sponsoringLanguages(sponsor: Pick<SponsorProfile, 'languages' | 'languagesForSponsoring'>): readonly string[] {
+  const chosen = sponsor.languagesForSponsoring;
+  return chosen === undefined || chosen.length === 0 ? sponsor.languages : chosen;
+}
+
+/** The sponsor's own limit on newcomers' genders (absent or empty: none beyond the program's rule). */
+export function isWithinSponsorGenders(sponsor: Pick<SponsorProfile, 'sponsorsGenders'>, gender: Gender): boolean {
+  const limit = sponsor.sponsorsGenders;
+  return limit === undefined || limit.length === 0 || limit.includes(gender);
+}
+
+/** The sponsor's own limit on newcomers' age bands; a newcomer who gave none is outside any stated limit. */
+export function isWithinSponsorAgeBands(sponsor: Pick<SponsorProfile, 'newcomerAgeBands'>, band: NewcomerProfile['ageBand']): boolean {
+  const limit = sponsor.newcomerAgeBands;
+  if (limit === undefined || limit.length === 0) return true;
+  return band !== undefined && limit.includes(band);
 }
 
 /** Great-circle distance in km. */
@@ -82,15 +124,45 @@ export function sharedContactModes(a: readonly ContactMode[], b: readonly Contac
   return a.filter((m, i) => b.includes(m) && a.indexOf(m) === i);
 }
 
+/**
+ * Whether the two can meet in person: both choose it, both gave a location, and
+ * the distance is within the newcomer's maxDistanceKm (default 50 km). Without a
+ * location nearness is unknown, so meeting in person is never claimed.
+ */
+export function canMeetInPerson(
+  newcomer: Pick<NewcomerProfile, 'location' | 'maxDistanceKm' | 'contactModes'>,
+  sponsor: Pick<SponsorProfile, 'location' | 'contactModes'>,
+): boolean {
+  if (!newcomer.contactModes.includes('in-person') || !sponsor.contactModes.includes('in-person')) return false;
+  if (newcomer.location === undefined || sponsor.location === undefined) return false;
+  return haversineKm(newcomer.location, sponsor.location) <= (newcomer.maxDistanceKm ?? DEFAULT_MAX_DISTANCE_KM);
+}
+
+const onlyInPerson = (shared: readonly ContactMode[]): boolean => shared.length === 1 && shared[0] === 'in-person';
+
 /** 'too-far' applies only when meeting in person is the only way the two can meet. */
 export function isTooFar(
   newcomer: Pick<NewcomerProfile, 'location' | 'maxDistanceKm'>,
   sponsor: Pick<SponsorProfile, 'location'>,
   shared: readonly ContactMode[],
 ): boolean {
-  if (shared.length !== 1 || shared[0] !== 'in-person') return false;
+  if (!onlyInPerson(shared)) return false;
   if (newcomer.location === undefined || sponsor.location === undefined) return false;
   return haversineKm(newcomer.location, sponsor.location) > (newcomer.maxDistanceKm ?? DEFAULT_MAX_DISTANCE_KM);
+}
+
+/** Meeting in person is the only way the two can meet, and a location is missing: nearness is unknown. */
+export function isDistanceUnknown(
+  newcomer: Pick<NewcomerProfile, 'location'>,
+  sponsor: Pick<SponsorProfile, 'location'>,
+  shared: readonly ContactMode[],
+): boolean {
+  return onlyInPerson(shared) && (newcomer.location === undefined || sponsor.location === undefined);
+}
+
+/** Zero hours in common is fine only when both use text and the newcomer said asynchronous contact suits them. */
+export function allowsNoCommonHours(newcomer: Pick<NewcomerProfile, 'acceptsAsyncOnly'>, shared: readonly ContactMode[]): boolean {
+  return newcomer.acceptsAsyncOnly === true && shared.includes('text');
 }
 
 function checkRules(
@@ -111,6 +183,9 @@ function checkRules(
   }
   const rules = ctx.programs.get(sponsor.program);
   if (rules === undefined && fail('unknown-program')) return failed;
+  if (rules !== undefined && !(isProgramMember(rules, newcomer.gender) && isProgramMember(rules, sponsor.gender))) {
+    if (fail('program-member-genders')) return failed;
+  }
   if (!sponsor.acceptingNewcomers && fail('not-accepting')) return failed;
   if (ctx.usedPlaces(sponsor.userId) >= sponsor.capacity && fail('at-capacity')) return failed;
   const events = ctx.pairHistory(newcomer.userId).get(sponsor.userId);
@@ -118,19 +193,27 @@ function checkRules(
     return failed;
   }
   if (rules !== undefined) {
-    const sponsorDays = recoveryDays(sponsor.recoveryDate, sponsor.timezone, ctx.now);
+    // Time counted as the program counts it, for both sides (the pair is made in the sponsor's program).
+    const sponsorDays = countedTimeDays(sponsor, rules, ctx.now);
     if (sponsorDays < rules.minRecoveryDays && fail('below-program-minimum')) return failed;
-    const newcomerDays = recoveryDays(newcomer.recoveryDate, newcomer.timezone, ctx.now);
+    const newcomerDays = countedTimeDays(newcomer, rules, ctx.now);
     if (sponsorDays < newcomerDays + rules.minRecoveryGapDays && fail('not-more-recovery-than-newcomer')) {
       return failed;
     }
-    if (rules.requiresOwnSponsor && !sponsor.hasOwnSponsor && fail('no-own-sponsor')) return failed;
+    if (rules.ownSponsor === 'required' && !sponsor.hasOwnSponsor && fail('no-own-sponsor')) return failed;
+    if (rules.minStepsCompleted !== undefined && sponsor.stepsCompleted < rules.minStepsCompleted && fail('too-few-steps')) {
+      return failed;
+    }
   }
-  if (sharedLanguages(newcomer.languages, sponsor.languages).length === 0 && fail('no-shared-language')) {
+  if (sharedLanguages(newcomer.languages, sponsor.languages).length === 0) {
+    if (fail('no-shared-language')) return failed;
+  } else if (sharedLanguages(newcomer.languages, sponsoringLanguages(sponsor)).length === 0 && fail('sponsor-languages-limit')) {
     return failed;
   }
   const genders = acceptedSponsorGenders(newcomer, rules?.genderRule ?? 'none');
   if (genders !== 'any' && !genders.includes(sponsor.gender) && fail('gender-rule')) return failed;
+  if (!isWithinSponsorGenders(sponsor, newcomer.gender) && fail('sponsor-genders-limit')) return failed;
+  if (!isWithinSponsorAgeBands(sponsor, newcomer.ageBand) && fail('sponsor-age-limit')) return failed;
   if (
     newcomer.orientationMustMatch &&
     newcomer.spiritualOrientation !== sponsor.spiritualOrientation &&
@@ -140,10 +223,11 @@ function checkRules(
   }
   const modes = sharedContactModes(newcomer.contactModes, sponsor.contactModes);
   if (modes.length === 0 && fail('no-shared-contact-mode')) return failed;
-  if (!modes.includes('text') && overlapMinutes(newcomer, sponsor, weekStartOf(ctx.now)) === 0) {
+  if (!allowsNoCommonHours(newcomer, modes) && overlapMinutes(newcomer, sponsor, weekStartOf(ctx.now)) === 0) {
     if (fail('no-availability-overlap')) return failed;
   }
-  if (isTooFar(newcomer, sponsor, modes)) fail('too-far');
+  if (isTooFar(newcomer, sponsor, modes) && fail('too-far')) return failed;
+  if (isDistanceUnknown(newcomer, sponsor, modes)) fail('in-person-distance-unknown');
   return failed;
 }
 

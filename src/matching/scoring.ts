@@ -10,9 +10,9 @@
 // them in FACTORS order, so both paths give bit-identical scores.
 
 import { maskOverlapMinutes, availabilityMask, weekStartOf } from './availability.ts';
-import { haversineKm, sharedContactModes, sharedLanguages } from './eligibility.ts';
-import { recoveryDays } from './recovery.ts';
+import { canMeetInPerson, countedTimeDays, haversineKm, sharedContactModes, sharedLanguages, sponsoringLanguages } from './eligibility.ts';
 import { buildReasons, type PairFacts } from './reasons.ts';
+import { recoveryMonths } from './recovery.ts';
 import {
   AGE_BANDS,
   DEFAULT_MAX_DISTANCE_KM,
@@ -42,6 +42,8 @@ export const F = {
   lgbtqAffirming: 7,
   distance: 8,
   freePlaces: 9,
+  ownSponsor: 10,
+  steps: 11,
 } as const;
 
 /** Same program 1; another accepted program 0.7 in the same family, 0.4 otherwise. */
@@ -49,8 +51,12 @@ export function programFactor(sameProgram: boolean, sameFamily: boolean): number
   return sameProgram ? 1 : sameFamily ? 0.7 : 0.4;
 }
 
-/** Linear in the sponsor's extra recovery over the newcomer's, full at 5 years. */
-export const RECOVERY_GAP_FULL_DAYS = 5 * 365;
+/**
+ * Linear in the sponsor's extra time over the newcomer's, full at one year more:
+ * the curve saturates early, so a sponsor with 13 months scores as a 5-year one
+ * for a newcomer of a month (no fellowship ranks sponsors by seniority).
+ */
+export const RECOVERY_GAP_FULL_DAYS = 365;
 export function recoveryGapFactor(sponsorDays: number, newcomerDays: number): number {
   const extra = sponsorDays - newcomerDays;
   return extra <= 0 ? 0 : extra >= RECOVERY_GAP_FULL_DAYS ? 1 : extra / RECOVERY_GAP_FULL_DAYS;
@@ -96,12 +102,13 @@ export function lgbtqAffirmingFactor(wanted: boolean, affirming: boolean): numbe
 
 /**
  * Applicable when the newcomer would meet in person and gave a location.
- * `km` NaN: the sponsor gave no location.
+ * `km` NaN: the sponsor gave no location, which scores as no nearness at all
+ * (0), so an unknown distance never outscores a known one.
  */
 export function distanceFactor(applicable: boolean, sponsorMeetsInPerson: boolean, km: number, maxKm: number): number {
   if (!applicable) return NOT_APPLICABLE;
   if (!sponsorMeetsInPerson) return 0;
-  if (km !== km) return 0.5;
+  if (km !== km) return 0;
   if (!(maxKm > 0)) return km === 0 ? 1 : 0;
   return km >= maxKm ? 0 : 1 - km / maxKm;
 }
@@ -109,6 +116,25 @@ export function distanceFactor(applicable: boolean, sponsorMeetsInPerson: boolea
 export function freePlacesFactor(free: number, capacity: number): number {
   if (!(capacity > 0) || free <= 0) return 0;
   return free >= capacity ? 1 : free / capacity;
+}
+
+/** Applicable only where the program prefers (not requires) that a sponsor has a sponsor of their own. */
+export function ownSponsorFactor(preferred: boolean, hasOwnSponsor: boolean): number {
+  if (!preferred) return NOT_APPLICABLE;
+  return hasOwnSponsor ? 1 : 0;
+}
+
+export const ALL_STEPS = 12;
+/** Applicable only where the program prefers completed steps: the share of the twelve. */
+export function stepsFactor(preferred: boolean, stepsCompleted: number): number {
+  if (!preferred) return NOT_APPLICABLE;
+  if (!(stepsCompleted > 0)) return 0;
+  return stepsCompleted >= ALL_STEPS ? 1 : stepsCompleted / ALL_STEPS;
+}
+
+/** Shared contact modes the two can use: in person counts only when they can meet in person. */
+export function usableModeCount(sharedModes: number, sharesInPerson: boolean, canMeet: boolean): number {
+  return sharesInPerson && !canMeet ? sharedModes - 1 : sharedModes;
 }
 
 /** Weights as a FACTORS-ordered array; negative or non-finite weights count as 0. */
@@ -156,7 +182,9 @@ export function pairFacts(newcomer: NewcomerProfile, sponsor: SponsorProfile, ct
   const rules = ctx.programs.get(sponsor.program);
   const newcomerRules = ctx.programs.get(newcomer.program);
   const weekStart = weekStartOf(ctx.now);
-  const modes = sharedContactModes(newcomer.contactModes, sponsor.contactModes);
+  const inPerson = canMeetInPerson(newcomer, sponsor);
+  // Only the ways the two can use: in person is never claimed without nearness.
+  const modes = sharedContactModes(newcomer.contactModes, sponsor.contactModes).filter((m) => m !== 'in-person' || inPerson);
   const newcomerExperiences = [...new Set(newcomer.experiences ?? [])];
   const sponsorExperiences = new Set([...(sponsor.experiences ?? []), ...(sponsor.experiencesOnCard ?? [])]);
   const onCard = new Set(sponsor.experiencesOnCard ?? []);
@@ -168,8 +196,12 @@ export function pairFacts(newcomer: NewcomerProfile, sponsor: SponsorProfile, ct
     programName: rules?.name ?? sponsor.program,
     roleWord: rules?.roleWord ?? 'sponsor',
     minRecoveryDays: rules?.minRecoveryDays ?? 0,
-    sponsorDays: recoveryDays(sponsor.recoveryDate, sponsor.timezone, ctx.now),
-    newcomerDays: recoveryDays(newcomer.recoveryDate, newcomer.timezone, ctx.now),
+    // Counted as the sponsor's program counts time (Al-Anon: time in the program).
+    sponsorDays: countedTimeDays(sponsor, rules, ctx.now),
+    // Whole calendar months of the same time, so that a year reads on its anniversary in every view.
+    sponsorMonths: recoveryMonths(rules?.timeCountedAs === 'program' ? sponsor.programSince : sponsor.recoveryDate, sponsor.timezone, ctx.now),
+    timeInProgram: rules?.timeCountedAs === 'program',
+    newcomerDays: countedTimeDays(newcomer, rules, ctx.now),
     overlapMinutes: maskOverlapMinutes(availabilityMask(newcomer, weekStart), 0, availabilityMask(sponsor, weekStart), 0),
     sharedModes: modes,
     newcomerModeCount: new Set(newcomer.contactModes).size,
@@ -184,11 +216,16 @@ export function pairFacts(newcomer: NewcomerProfile, sponsor: SponsorProfile, ct
     sponsorAffirming: sponsor.lgbtqAffirming,
     distanceApplies: newcomer.contactModes.includes('in-person') && newcomer.location !== undefined,
     sponsorMeetsInPerson: sponsor.contactModes.includes('in-person'),
+    canMeetInPerson: inPerson,
     distanceKm: hasLocations ? haversineKm(newcomer.location!, sponsor.location!) : NaN,
     maxDistanceKm: newcomer.maxDistanceKm ?? DEFAULT_MAX_DISTANCE_KM,
     freePlaces: sponsor.capacity - ctx.usedPlaces(sponsor.userId),
     capacity: sponsor.capacity,
-    sharedLanguages: sharedLanguages(newcomer.languages, sponsor.languages),
+    sharedLanguages: sharedLanguages(newcomer.languages, sponsoringLanguages(sponsor)),
+    ownSponsorPreferred: rules?.ownSponsor === 'preferred',
+    hasOwnSponsor: sponsor.hasOwnSponsor,
+    completedStepsPreferred: rules?.completedStepsPreferred === true,
+    stepsCompleted: sponsor.stepsCompleted,
   };
 }
 
@@ -203,6 +240,8 @@ export function factorValues(facts: PairFacts, out: Float64Array = new Float64Ar
   out[F.lgbtqAffirming] = lgbtqAffirmingFactor(facts.wantsAffirming, facts.sponsorAffirming);
   out[F.distance] = distanceFactor(facts.distanceApplies, facts.sponsorMeetsInPerson, facts.distanceKm, facts.maxDistanceKm);
   out[F.freePlaces] = freePlacesFactor(facts.freePlaces, facts.capacity);
+  out[F.ownSponsor] = ownSponsorFactor(facts.ownSponsorPreferred, facts.hasOwnSponsor);
+  out[F.steps] = stepsFactor(facts.completedStepsPreferred, facts.stepsCompleted);
   return out;
 }
 

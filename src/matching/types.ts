@@ -3,7 +3,7 @@ import type { ProgramRules } from '../programs/program-rules.ts';
 // The plain data the matching core works on: profiles (their vocabulary lives
 // with the profiles) and programs (with the registry).
 export * from '../profiles/profile-types.ts';
-export type { ProgramFamily, ProgramRules } from '../programs/program-rules.ts';
+export type { GenderRule, OwnSponsorRule, ProgramFamily, ProgramRules, TimeCountedAs } from '../programs/program-rules.ts';
 
 export interface PairEvent {
   kind: 'ended' | 'blocked' | 'declined' | 'rejected';
@@ -21,7 +21,9 @@ export type FactorName =
   | 'orientation'
   | 'lgbtqAffirming'
   | 'distance'
-  | 'freePlaces';
+  | 'freePlaces'
+  | 'ownSponsor'
+  | 'steps';
 
 /** Fixed order: it is also the summation order, so every path adds in the same order. */
 export const FACTORS: readonly FactorName[] = [
@@ -35,6 +37,8 @@ export const FACTORS: readonly FactorName[] = [
   'lgbtqAffirming',
   'distance',
   'freePlaces',
+  'ownSponsor',
+  'steps',
 ];
 
 /** One non-negative weight per factor; negative or non-finite weights count as 0. */
@@ -51,6 +55,8 @@ export const DEFAULT_WEIGHTS: Readonly<MatchingWeights> = Object.freeze({
   lgbtqAffirming: 2,
   distance: 1,
   freePlaces: 1,
+  ownSponsor: 1,
+  steps: 1,
 });
 
 /** Hard rules, in the order they are checked. `excluded` counts use the first one a sponsor fails. */
@@ -58,36 +64,52 @@ export type RuleName =
   | 'same-person'
   | 'program-not-accepted'
   | 'unknown-program'
+  | 'program-member-genders'
   | 'not-accepting'
   | 'at-capacity'
   | 'pair-blocked'
   | 'below-program-minimum'
   | 'not-more-recovery-than-newcomer'
   | 'no-own-sponsor'
+  | 'too-few-steps'
   | 'no-shared-language'
+  | 'sponsor-languages-limit'
   | 'gender-rule'
+  | 'sponsor-genders-limit'
+  | 'sponsor-age-limit'
   | 'orientation-required'
   | 'no-shared-contact-mode'
   | 'no-availability-overlap'
-  | 'too-far';
+  | 'too-far'
+  | 'in-person-distance-unknown';
 
 export const RULES: readonly RuleName[] = [
   'same-person',
   'program-not-accepted',
   'unknown-program',
+  'program-member-genders',
   'not-accepting',
   'at-capacity',
   'pair-blocked',
   'below-program-minimum',
   'not-more-recovery-than-newcomer',
   'no-own-sponsor',
+  'too-few-steps',
   'no-shared-language',
+  'sponsor-languages-limit',
   'gender-rule',
+  'sponsor-genders-limit',
+  'sponsor-age-limit',
   'orientation-required',
   'no-shared-contact-mode',
   'no-availability-overlap',
   'too-far',
+  'in-person-distance-unknown',
 ];
+
+/** How equal scores are ordered, in words a coordinator reads (the code is rank.ts's `compareTied`). */
+export const TIE_RULE =
+  'Equal scores are ordered by fewer places in use, then by who started taking newcomers first, then by sponsor id.';
 
 /** Used when a newcomer gives no maxDistanceKm: a reasonable trip to meet in person. */
 export const DEFAULT_MAX_DISTANCE_KM = 50;
@@ -133,7 +155,7 @@ export interface ScoredSponsor {
 }
 
 export interface RankResult {
-  /** Score descending, then sponsor id ascending. */
+  /** Score descending; ties by TIE_RULE (fewer places in use, earlier availableSince, then id). */
   top: ScoredSponsor[];
   /** Sponsors left out, counted by the first rule they fail. Every rule is present. */
   excluded: Record<RuleName, number>;

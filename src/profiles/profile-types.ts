@@ -55,6 +55,10 @@ export interface NewcomerProfile {
   location?: Location;
   /** Absent: DEFAULT_MAX_DISTANCE_KM. */
   maxDistanceKm?: number;
+  /** YYYY-MM-DD: first came to the program, for programs that count time in the program (Al-Anon). */
+  programSince?: string;
+  /** Contact by text without any hour in common is fine (absent: false, so zero common hours excludes). */
+  acceptsAsyncOnly?: boolean;
   seeking: boolean;
 }
 
@@ -62,8 +66,10 @@ export interface SponsorProfile {
   userId: string;
   displayName: string;
   program: string;
-  /** YYYY-MM-DD, start of the current continuous recovery. */
-  recoveryDate: string;
+  /** YYYY-MM-DD, start of the current continuous recovery; absent only in programs that count time in the program. */
+  recoveryDate?: string;
+  /** YYYY-MM-DD: first came to the program, for programs that count time in the program (Al-Anon). */
+  programSince?: string;
   timezone: string;
   availability: AvailabilityWindow[];
   contactModes: ContactMode[];
@@ -82,6 +88,14 @@ export interface SponsorProfile {
   hasOwnSponsor: boolean;
   /** 0-12 */
   stepsCompleted: number;
+  /** Whom the sponsor will sponsor. Absent: no limit beyond the program's gender rule. */
+  sponsorsGenders?: Gender[];
+  /** Newcomers' age bands the sponsor will sponsor. Absent: any (a newcomer without a band passes only when absent). */
+  newcomerAgeBands?: AgeBand[];
+  /** Languages the sponsor will sponsor in, a subset of `languages`. Absent: all of them. */
+  languagesForSponsoring?: string[];
+  /** ISO date-time the sponsor last started taking newcomers (set by the service, never by the sponsor); breaks ties. */
+  availableSince?: string;
   bio?: string;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Gender } from '../profiles/profile-types.ts';
 
 /** The rules a program (fellowship) sets for pairing: data, not code (a deployment adds its own). */
 export type ProgramFamily = 'twelve-step' | 'secular' | 'religious' | 'contemplative' | 'family';
@@ -15,6 +16,19 @@ export interface ProgramSource {
   url: string;
 }
 
+/**
+ * `same-gender-by-default`: the newcomer may choose otherwise; `same-required`:
+ * the program's own rule, no newcomer override (Celebrate Recovery: "Must be same sex").
+ */
+export type GenderRule = 'same-gender-by-default' | 'same-required' | 'none';
+export const GENDER_RULES: readonly GenderRule[] = ['same-gender-by-default', 'same-required', 'none'];
+
+/** `required`: a hard rule; `preferred`: a soft factor with a weight; `none`: not considered. */
+export type OwnSponsorRule = 'required' | 'preferred' | 'none';
+export const OWN_SPONSOR_RULES: readonly OwnSponsorRule[] = ['required', 'preferred', 'none'];
+
+export type TimeCountedAs = 'recovery' | 'program';
+
 /** The rules as the matching core reads them. */
 export interface ProgramRules {
   key: string;
@@ -22,10 +36,20 @@ export interface ProgramRules {
   family: ProgramFamily;
   /** Derived from `pairing`: the word the texts use for the experienced member. */
   roleWord: 'sponsor' | 'mentor';
+  /** Minimum counted time (see timeCountedAs) a sponsor needs, in days. */
   minRecoveryDays: number;
+  /** Hard: the sponsor's counted time must be at least the newcomer's plus this many days. */
   minRecoveryGapDays: number;
-  genderRule: 'same-gender-by-default' | 'none';
-  requiresOwnSponsor: boolean;
+  genderRule: GenderRule;
+  ownSponsor: OwnSponsorRule;
+  /** Hard: the sponsor has completed at least this many steps. Absent: no minimum. */
+  minStepsCompleted?: number;
+  /** Soft: completed steps raise the score (a factor with a weight), never exclude. */
+  completedStepsPreferred: boolean;
+  /** Hard for both sides: only members of these genders, in this program. Absent or empty: everyone. */
+  memberGenders?: Gender[];
+  /** Whose date the time is counted from: recovery (a sobriety date) or time in the program (family groups). */
+  timeCountedAs: TimeCountedAs;
   experiences: string[];
 }
 

@@ -10,6 +10,8 @@ export interface ProgramDoc extends Omit<ProgramSettings, 'key'> {
   editedByAdmin?: boolean;
   /** Written by earlier code, before `pairing`; removed when the document is upgraded. */
   roleWord?: 'sponsor' | 'mentor';
+  /** Written by earlier code, before `ownSponsor`; removed when the document is upgraded. */
+  requiresOwnSponsor?: boolean;
   updatedAt: Date;
 }
 
@@ -22,7 +24,12 @@ const programSchema = new Schema<ProgramDoc>(
     minRecoveryDays: { type: Number, required: true },
     minRecoveryGapDays: { type: Number, required: true },
     genderRule: { type: String, required: true },
-    requiresOwnSponsor: { type: Boolean, required: true },
+    ownSponsor: { type: String, required: false },
+    minStepsCompleted: { type: Number, required: false },
+    completedStepsPreferred: { type: Boolean, required: false },
+    memberGenders: { type: [String], default: undefined },
+    timeCountedAs: { type: String, required: false },
+    requiresOwnSponsor: { type: Boolean, required: false },
     experiences: { type: [String], default: [] },
     sources: { type: [{ _id: false, title: { type: String, required: true }, url: { type: String, required: true } }], default: [] },
     notes: { type: String, default: '' },

@@ -79,10 +79,26 @@ function program(
     minRecoveryDays: twelveStep ? 365 : 180,
     minRecoveryGapDays: twelveStep ? 180 : 90,
     genderRule: twelveStep ? 'same-gender-by-default' : 'none',
-    requiresOwnSponsor: twelveStep,
+    ownSponsor: twelveStep ? 'required' : 'none',
+    completedStepsPreferred: false,
+    timeCountedAs: 'recovery',
     experiences: TWELVE_STEP_EXPERIENCES,
     ...extra,
   };
+}
+
+/**
+ * The programs the property tests use: aa, na and smart with every kind of rule
+ * between them (same-required, minimum steps, own sponsor required and preferred,
+ * steps preferred, time in the program, member genders).
+ */
+export function ruleVarietyPrograms(): Map<string, ProgramRules> {
+  const programs = samplePrograms();
+  const set = (key: string, over: Partial<ProgramRules>) => programs.set(key, { ...programs.get(key)!, ...over });
+  set('aa', { genderRule: 'same-required', ownSponsor: 'required', minStepsCompleted: 6, minRecoveryGapDays: 0 });
+  set('na', { ownSponsor: 'preferred', completedStepsPreferred: true, timeCountedAs: 'program', minRecoveryDays: 0, minRecoveryGapDays: 0 });
+  set('smart', { memberGenders: ['woman', 'non-binary'], minRecoveryDays: 90, minRecoveryGapDays: 30 });
+  return programs;
 }
 
 export function samplePrograms(): Map<string, ProgramRules> {
@@ -96,7 +112,7 @@ export function samplePrograms(): Map<string, ProgramRules> {
     program('wfs', 'Women for Sobriety', 'secular'),
     program('celebrate-recovery', 'Celebrate Recovery', 'religious', { genderRule: 'same-gender-by-default' }),
     program('recovery-dharma', 'Recovery Dharma', 'contemplative'),
-    program('al-anon', 'Al-Anon', 'family', { minRecoveryDays: 365, minRecoveryGapDays: 0, requiresOwnSponsor: true }),
+    program('al-anon', 'Al-Anon', 'family', { minRecoveryDays: 365, minRecoveryGapDays: 0, ownSponsor: 'required' }),
   ];
   return new Map(list.map((p) => [p.key, p]));
 }
@@ -186,6 +202,12 @@ function nearby(rng: Rng, place: Place, spreadKm: number): { region: string; lat
 export interface PopulationOptions {
   /** Few zones, programs and languages, many ties: for property tests on small populations. */
   small?: boolean;
+  /**
+   * Also the fields the per-program rules and the sponsor's own limits read
+   * (programSince, sponsor limits, availableSince, acceptsAsyncOnly). Off by
+   * default, so that populations drawn before them stay the same.
+   */
+  limits?: boolean;
 }
 
 export function syntheticSponsor(rng: Rng, id: string, now: number, options: PopulationOptions = {}): SponsorProfile {
@@ -218,6 +240,15 @@ export function syntheticSponsor(rng: Rng, id: string, now: number, options: Pop
   if (rng() < 0.85) sponsor.ageBand = pick(rng, AGE_LIST);
   if (rng() < 0.8) sponsor.location = nearby(rng, place, small ? 60 : 40);
   if (rng() < 0.3) sponsor.bio = 'Happy to walk the steps with you.';
+  if (options.limits === true) {
+    if (rng() < 0.7) sponsor.programSince = daysAgo(now, Math.floor(rng() * 6 * 365));
+    if (rng() < 0.1) delete sponsor.recoveryDate;
+    if (rng() < 0.3) sponsor.sponsorsGenders = subset(rng, ['woman', 'man', 'non-binary'] as const, 0.6);
+    if (rng() < 0.2) sponsor.newcomerAgeBands = subset(rng, AGE_LIST, 0.6);
+    if (rng() < 0.3) sponsor.languagesForSponsoring = sponsor.languages.filter(() => rng() < 0.7);
+    // Few distinct instants, so that ties on score and places are broken by them.
+    if (rng() < 0.8) sponsor.availableSince = new Date(now - Math.floor(rng() * 4) * DAY_MS).toISOString();
+  }
   return sponsor;
 }
 
@@ -251,6 +282,10 @@ export function syntheticNewcomer(rng: Rng, id: string, now: number, options: Po
   if (rng() < 0.7) newcomer.location = nearby(rng, place, small ? 60 : 40);
   if (small && rng() < 0.15) newcomer.contactModes = ['in-person'];
   if (rng() < 0.3) newcomer.maxDistanceKm = 5 + Math.floor(rng() * 60);
+  if (options.limits === true) {
+    if (rng() < 0.5) newcomer.programSince = daysAgo(now, Math.floor(rng() * 3 * 365));
+    if (rng() < 0.4) newcomer.acceptsAsyncOnly = true;
+  }
   return newcomer;
 }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { acceptedSponsorGenders, failingRules, firstFailingRule, primaryLanguage } from '../../src/matching/eligibility.ts';
-import type { NewcomerProfile, PairEvent, RuleName, SponsorProfile } from '../../src/matching/types.ts';
-import { daysAgo, makeContext, makeNewcomer, makeSponsor, SAMPLE_NOW, type ContextData } from '../support/profile-factories.ts';
+import type { NewcomerProfile, PairEvent, ProgramRules, RuleName, SponsorProfile } from '../../src/matching/types.ts';
+import { daysAgo, makeContext, makeNewcomer, makeSponsor, samplePrograms, SAMPLE_NOW, type ContextData } from '../support/profile-factories.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -21,6 +21,13 @@ const km60 = { region: 'US-NY', lat: 40.71 + 60 / 111.2, lon: -74.0 };
 const km40 = { region: 'US-NY', lat: 40.71 + 40 / 111.2, lon: -74.0 };
 const inPersonOnly = { contactModes: ['in-person' as const] };
 
+/** The sample programs with one program's rules changed. */
+function withRules(key: string, over: Partial<ProgramRules>): Map<string, ProgramRules> {
+  const programs = samplePrograms();
+  programs.set(key, { ...programs.get(key)!, ...over });
+  return programs;
+}
+
 // In the order the rules are checked; each row changes only what it is about.
 const cases: Case[] = [
   { when: 'the pair is the default match', rule: null },
@@ -29,6 +36,10 @@ const cases: Case[] = [
   { when: 'the sponsor is in a program the newcomer did not choose', sponsor: { program: 'smart' }, rule: 'program-not-accepted' },
   { when: 'the sponsor is in a program the newcomer accepts', sponsor: { program: 'smart' }, newcomer: { acceptedPrograms: ['smart'] }, rule: null },
   { when: 'the sponsor program has no rules in this deployment', sponsor: { program: 'xyz' }, newcomer: { acceptedPrograms: ['xyz'] }, rule: 'unknown-program' },
+
+  { when: 'a man lists a women-only program among those he accepts', sponsor: { program: 'wfs', gender: 'woman' }, newcomer: { gender: 'man', acceptedPrograms: ['wfs'] }, context: { programs: withRules('wfs', { memberGenders: ['woman'] }) }, rule: 'program-member-genders' },
+  { when: 'the sponsor is outside a program’s member genders', sponsor: { program: 'wfs', gender: 'man' }, newcomer: { acceptedPrograms: ['wfs'] }, context: { programs: withRules('wfs', { memberGenders: ['woman'] }) }, rule: 'program-member-genders' },
+  { when: 'both are women in a women-only program', sponsor: { program: 'wfs' }, newcomer: { acceptedPrograms: ['wfs'] }, context: { programs: withRules('wfs', { memberGenders: ['woman'] }) }, rule: null },
 
   { when: 'the sponsor is not accepting newcomers', sponsor: { acceptingNewcomers: false }, rule: 'not-accepting' },
 
@@ -53,9 +64,16 @@ const cases: Case[] = [
 
   { when: 'the program asks sponsors to have a sponsor and this one has none', sponsor: { hasOwnSponsor: false }, rule: 'no-own-sponsor' },
   { when: 'the program does not ask for it', sponsor: { program: 'smart', hasOwnSponsor: false }, newcomer: { acceptedPrograms: ['smart'] }, rule: null },
+  { when: 'the program only prefers an own sponsor (a soft factor)', sponsor: { hasOwnSponsor: false }, context: { programs: withRules('aa', { ownSponsor: 'preferred' }) }, rule: null },
+
+  { when: 'the program asks for all 12 steps and the sponsor completed 11', sponsor: { stepsCompleted: 11 }, context: { programs: withRules('aa', { minStepsCompleted: 12 }) }, rule: 'too-few-steps' },
+  { when: 'the program asks for all 12 steps and the sponsor completed them', sponsor: { stepsCompleted: 12 }, context: { programs: withRules('aa', { minStepsCompleted: 12 }) }, rule: null },
+  { when: 'the program only prefers completed steps (a soft factor)', sponsor: { stepsCompleted: 0 }, context: { programs: withRules('aa', { completedStepsPreferred: true }) }, rule: null },
 
   { when: 'they share no language', sponsor: { languages: ['es'] }, rule: 'no-shared-language' },
   { when: 'they share a language in different regional forms', sponsor: { languages: ['es', 'EN-gb'] }, newcomer: { languages: ['en'] }, rule: null },
+  { when: 'they share a language the sponsor does not sponsor in', sponsor: { languages: ['es', 'en'], languagesForSponsoring: ['es'] }, rule: 'sponsor-languages-limit' },
+  { when: 'the sponsor sponsors in the shared language', sponsor: { languages: ['es', 'en-US'], languagesForSponsoring: ['en'] }, rule: null },
 
   { when: 'a woman in a same-gender-by-default program meets a man', sponsor: { gender: 'man' }, rule: 'gender-rule' },
   { when: 'she said any gender is fine', sponsor: { gender: 'man' }, newcomer: { sponsorGenderPreference: 'any' }, rule: null },
@@ -63,6 +81,15 @@ const cases: Case[] = [
   { when: 'the newcomer is non-binary (default: any gender)', sponsor: { gender: 'man' }, newcomer: { gender: 'non-binary' }, rule: null },
   { when: 'the newcomer asked for a non-binary sponsor and meets a woman', newcomer: { sponsorGenderPreference: ['non-binary'] }, rule: 'gender-rule' },
   { when: 'the newcomer asked for the same gender in a program without a rule', sponsor: { program: 'smart', gender: 'man' }, newcomer: { acceptedPrograms: ['smart'], sponsorGenderPreference: 'same' }, rule: 'gender-rule' },
+  { when: 'the program requires the same gender and the newcomer said any', sponsor: { gender: 'man' }, newcomer: { sponsorGenderPreference: 'any' }, context: { programs: withRules('aa', { genderRule: 'same-required' }) }, rule: 'gender-rule' },
+  { when: 'the program requires the same gender and a non-binary newcomer meets a woman', newcomer: { gender: 'non-binary' }, context: { programs: withRules('aa', { genderRule: 'same-required' }) }, rule: 'gender-rule' },
+  { when: 'the program requires the same gender and both are women', context: { programs: withRules('aa', { genderRule: 'same-required' }) }, rule: null },
+
+  { when: 'the sponsor sponsors only men and the newcomer is a woman', sponsor: { sponsorsGenders: ['man'] }, rule: 'sponsor-genders-limit' },
+  { when: 'the sponsor sponsors women and non-binary people', sponsor: { sponsorsGenders: ['woman', 'non-binary'] }, rule: null },
+  { when: 'the sponsor sponsors only 18-24 and the newcomer is 35-44', sponsor: { newcomerAgeBands: ['18-24'] }, newcomer: { ageBand: '35-44' }, rule: 'sponsor-age-limit' },
+  { when: 'the sponsor limits ages and the newcomer gave none', sponsor: { newcomerAgeBands: ['18-24'] }, newcomer: { ageBand: undefined }, rule: 'sponsor-age-limit' },
+  { when: 'the newcomer is in an age band the sponsor sponsors', sponsor: { newcomerAgeBands: ['18-24', '35-44'] }, newcomer: { ageBand: '35-44' }, rule: null },
 
   { when: 'the newcomer requires a secular approach and the sponsor is spiritual', newcomer: { spiritualOrientation: 'secular', orientationMustMatch: true }, rule: 'orientation-required' },
   { when: 'the approaches differ but the newcomer does not require a match', newcomer: { spiritualOrientation: 'secular' }, rule: null },
@@ -70,13 +97,17 @@ const cases: Case[] = [
   { when: 'they share no contact mode', sponsor: { contactModes: ['video'] }, rule: 'no-shared-contact-mode' },
 
   { when: 'they have no hour in common', sponsor: { availability: [{ day: 'tue', start: '18:00', end: '21:00' }] }, rule: 'no-availability-overlap' },
-  { when: 'they have no hour in common but both text', sponsor: { availability: [{ day: 'tue', start: '18:00', end: '21:00' }], contactModes: ['text'] }, newcomer: { contactModes: ['text', 'phone'] }, rule: null },
+  { when: 'they have no hour in common and both text, but the newcomer did not accept asynchronous contact', sponsor: { availability: [{ day: 'tue', start: '18:00', end: '21:00' }], contactModes: ['text'] }, newcomer: { contactModes: ['text', 'phone'] }, rule: 'no-availability-overlap' },
+  { when: 'they have no hour in common, both text, and the newcomer accepts asynchronous contact', sponsor: { availability: [{ day: 'tue', start: '18:00', end: '21:00' }], contactModes: ['text'] }, newcomer: { contactModes: ['text', 'phone'], acceptsAsyncOnly: true }, rule: null },
+  { when: 'they have no hour in common and the newcomer accepts asynchronous contact, but they share no text', sponsor: { availability: [{ day: 'tue', start: '18:00', end: '21:00' }] }, newcomer: { acceptsAsyncOnly: true }, rule: 'no-availability-overlap' },
 
   { when: 'meeting in person is their only way and they are 60 km apart (default limit 50 km)', sponsor: { ...inPersonOnly, location: km60 }, newcomer: { ...inPersonOnly, location: nyc }, rule: 'too-far' },
   { when: 'meeting in person is their only way and they are 40 km apart', sponsor: { ...inPersonOnly, location: km40 }, newcomer: { ...inPersonOnly, location: nyc }, rule: null },
   { when: 'the newcomer would travel 70 km', sponsor: { ...inPersonOnly, location: km60 }, newcomer: { ...inPersonOnly, location: nyc, maxDistanceKm: 70 }, rule: null },
   { when: 'they are across the country but can also talk by phone', sponsor: { contactModes: ['in-person', 'phone'], location: la }, newcomer: { contactModes: ['in-person', 'phone'], location: nyc }, rule: null },
-  { when: 'the newcomer gave no location', sponsor: { ...inPersonOnly, location: la }, newcomer: { ...inPersonOnly }, rule: null },
+  { when: 'meeting in person is their only way and the newcomer gave no location', sponsor: { ...inPersonOnly, location: la }, newcomer: { ...inPersonOnly }, rule: 'in-person-distance-unknown' },
+  { when: 'meeting in person is their only way and the sponsor gave no location', sponsor: { ...inPersonOnly, location: undefined }, newcomer: { ...inPersonOnly, location: nyc }, rule: 'in-person-distance-unknown' },
+  { when: 'the newcomer gave no location but they can also talk by phone', sponsor: { contactModes: ['in-person', 'phone'], location: la }, newcomer: { contactModes: ['in-person', 'phone'] }, rule: null },
 ];
 
 describe('eligibility', () => {

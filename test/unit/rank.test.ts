@@ -9,6 +9,7 @@ import {
   makeContext,
   makeNewcomer,
   makeSponsor,
+  samplePrograms,
   SAMPLE_NOW,
   syntheticNewcomers,
   syntheticSponsors,
@@ -93,7 +94,7 @@ describe('rank', () => {
   it('when each sponsor fails a different rule first, then rank counts one under every rule, exactly as the pure rules do', () => {
     // Arrange: one sponsor per rule, each passing every rule checked before it.
     const newcomer = makeNewcomer({
-      acceptedPrograms: ['ga'],
+      acceptedPrograms: ['ga', 'wfs'],
       recoveryDate: daysAgo(SAMPLE_NOW, 400),
       contactModes: ['phone', 'in-person'],
       location: { region: 'US-NY', lat: 40.71, lon: -74.0 },
@@ -103,23 +104,33 @@ describe('rank', () => {
       ['same-person', { userId: newcomer.userId }],
       ['program-not-accepted', { program: 'smart' }],
       ['unknown-program', { program: 'ga' }],
+      ['program-member-genders', { program: 'wfs', gender: 'man' }],
       ['not-accepting', { acceptingNewcomers: false }],
       ['at-capacity', { capacity: 1 }],
       ['pair-blocked', {}],
       ['below-program-minimum', { recoveryDate: daysAgo(SAMPLE_NOW, 100) }],
       ['not-more-recovery-than-newcomer', { recoveryDate: daysAgo(SAMPLE_NOW, 500) }],
       ['no-own-sponsor', { hasOwnSponsor: false }],
+      ['too-few-steps', { stepsCompleted: 3 }],
       ['no-shared-language', { languages: ['fr'] }],
+      ['sponsor-languages-limit', { languages: ['en', 'fr'], languagesForSponsoring: ['fr'] }],
       ['gender-rule', { gender: 'man' }],
+      ['sponsor-genders-limit', { sponsorsGenders: ['man'] }],
+      ['sponsor-age-limit', { newcomerAgeBands: ['65+'] }],
       ['orientation-required', { spiritualOrientation: 'secular' }],
       ['no-shared-contact-mode', { contactModes: ['video'] }],
       ['no-availability-overlap', { availability: [{ day: 'tue', start: '09:00', end: '10:00' }] }],
       ['too-far', { contactModes: ['in-person'], location: { region: 'GB', lat: 51.51, lon: -0.13 } }],
+      ['in-person-distance-unknown', { contactModes: ['in-person'], location: undefined }],
     ];
+    const programs = samplePrograms();
+    programs.set('wfs', { ...programs.get('wfs')!, memberGenders: ['woman'] });
+    programs.set('aa', { ...programs.get('aa')!, minStepsCompleted: 6 });
     const sponsors = [makeSponsor({ userId: 'eligible' }), ...failing.map(([rule, over]) => makeSponsor({ userId: rule, ...over }))];
     const index = createCandidateIndex(sponsors);
     index.setUsedPlaces('at-capacity', 1);
     const ctx = makeContext({
+      programs,
       used: new Map([['at-capacity', 1]]),
       history: new Map([[`${newcomer.userId}|pair-blocked`, [{ kind: 'blocked', at: SAMPLE_NOW - DAY_MS }]]]),
     });

@@ -11,7 +11,9 @@ import {
   freePlacesFactor,
   lgbtqAffirmingFactor,
   orientationFactor,
+  ownSponsorFactor,
   programFactor,
+  stepsFactor,
   recoveryGapFactor,
   scorePair,
   weightVector,
@@ -48,7 +50,10 @@ describe('scoring', () => {
     ]);
     table('recoveryGap', [
       ['the sponsor has no more time than the newcomer', () => recoveryGapFactor(100, 100), 0],
-      ['the sponsor is 2.5 years ahead', () => recoveryGapFactor(912.5 + 30, 30), 0.5],
+      ['the sponsor is half a year ahead', () => recoveryGapFactor(182.5 + 30, 30), 0.5],
+      // Saturates early: 13 months for a newcomer of a month scores as 5 years does.
+      ['the sponsor has 13 months and the newcomer 1', () => recoveryGapFactor(395, 30), 1],
+      ['the sponsor is 2.5 years ahead', () => recoveryGapFactor(912.5 + 30, 30), 1],
       ['the sponsor is 5 years ahead', () => recoveryGapFactor(5 * 365, 0), 1],
       ['the sponsor is 20 years ahead (saturated)', () => recoveryGapFactor(20 * 365, 0), 1],
     ]);
@@ -89,7 +94,9 @@ describe('scoring', () => {
     table('distance', [
       ['the newcomer would not meet in person (neutral)', () => distanceFactor(false, true, 3, 50), NA],
       ['the sponsor does not meet in person', () => distanceFactor(true, false, 3, 50), 0],
-      ['the sponsor gave no location', () => distanceFactor(true, true, NaN, 50), 0.5],
+      // An unknown distance never outscores a known one, however far within reach.
+      ['the sponsor gave no location', () => distanceFactor(true, true, NaN, 50), 0],
+      ['the sponsor is 49 km away of 50', () => distanceFactor(true, true, 49, 50), 0.02],
       ['they are 10 km apart with a 50 km limit', () => distanceFactor(true, true, 10, 50), 0.8],
       ['they are beyond the limit', () => distanceFactor(true, true, 80, 50), 0],
     ]);
@@ -98,25 +105,36 @@ describe('scoring', () => {
       ['1 of 4 is free', () => freePlacesFactor(1, 4), 0.25],
       ['none is free', () => freePlacesFactor(0, 2), 0],
     ]);
+    table('ownSponsor', [
+      ['the program does not prefer it', () => ownSponsorFactor(false, true), NA],
+      ['preferred and the sponsor has one', () => ownSponsorFactor(true, true), 1],
+      ['preferred and the sponsor has none', () => ownSponsorFactor(true, false), 0],
+    ]);
+    table('steps', [
+      ['the program does not prefer completed steps', () => stepsFactor(false, 12), NA],
+      ['preferred and all 12 are completed', () => stepsFactor(true, 12), 1],
+      ['preferred and 3 are completed', () => stepsFactor(true, 3), 0.25],
+      ['preferred and none is completed', () => stepsFactor(true, 0), 0],
+    ]);
   });
 
   describe('combineFactors', () => {
     it('when a factor does not apply, then it leaves both sums', () => {
-      const values = [1, 0, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN];
-      expect(combineFactors(values, [1, 1, 5, 5, 5, 5, 5, 5, 5, 5])).to.equal(50);
+      const values = [1, 0, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN];
+      expect(combineFactors(values, [1, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5])).to.equal(50);
     });
 
     it('when every weight is 0, then the score is 0', () => {
-      expect(combineFactors(new Array(10).fill(1), new Array(10).fill(0))).to.equal(0);
+      expect(combineFactors(new Array(12).fill(1), new Array(12).fill(0))).to.equal(0);
     });
 
     it('when the exact score has many decimals, then it is rounded to one', () => {
-      expect(combineFactors([1, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN, NaN], [1, 1, 1, 0, 0, 0, 0, 0, 0, 0])).to.equal(33.3);
+      expect(combineFactors([1, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN], [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0])).to.equal(33.3);
     });
 
     it('when a weight is negative or not a number, then it counts as 0', () => {
       const w = weightVector({ ...DEFAULT_WEIGHTS, program: -3, age: Number.NaN, distance: Infinity });
-      expect([...w]).to.deep.equal([0, 2, 3, 1, 2, 0, 2, 2, 0, 1]);
+      expect([...w]).to.deep.equal([0, 2, 3, 1, 2, 0, 2, 2, 0, 1, 1, 1]);
     });
   });
 
