@@ -32,6 +32,7 @@ const schema = z.object({
   REGISTRATIONS_PER_IP_PER_HOUR: int(1, 10_000).default(5),
   PAIR_COOLDOWN_DAYS: int(0, 3650).default(90),
   DOCS_ENABLED: bool.default(true),
+  CRISIS_LINE: z.string().trim().min(1).max(200).default('988 (call or text, in the US)'),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -54,6 +55,8 @@ export interface Config {
   rateLimits: { loginFailuresPerMinute: number; registrationsPerIpPerHour: number };
   matching: { pairCooldownDays: number };
   docsEnabled: boolean;
+  /** Where someone in crisis can turn now, as a newcomer reads it beside an empty result. */
+  crisisLine: string;
 }
 
 export class ConfigError extends Error {
@@ -107,5 +110,6 @@ export function loadConfig(env: Env): Readonly<Config> {
     }),
     matching: Object.freeze({ pairCooldownDays: e.PAIR_COOLDOWN_DAYS }),
     docsEnabled: e.DOCS_ENABLED,
+    crisisLine: e.CRISIS_LINE,
   });
 }

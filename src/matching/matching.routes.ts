@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../http/route.ts';
 import { programKey } from '../programs/program-rules.ts';
+import { TEXTS } from './texts.ts';
 import { FACTORS } from './types.ts';
 import * as matching from './matching.service.ts';
 
@@ -20,6 +21,17 @@ const proposalCard = z.object({
   score: z.number().optional().describe('Coordinators only. The newcomer gets the cards in rank order, without scores.'),
   reasons: z.array(reason),
 });
+const emptyResult = z
+  .object({
+    reason: z.string().meta({
+      description: 'Why there is no proposal yet, in kind words: a kind of reason (no sponsor yet in this program, or in this language, all full), never about one sponsor.',
+      example: 'There is no sponsor in Narcotics Anonymous here yet who speaks your language. New sponsors join, and you can look again any time.',
+    }),
+    whatYouCanDo: z.string().meta({ description: "What the newcomer can do now: meetings, and what the program itself offers." }),
+    crisisLine: z.string().meta({ description: 'Where to turn now in a crisis (config CRISIS_LINE).', example: 'If you are in crisis or thinking about harming yourself, reach out now: 988 (call or text, in the US).' }),
+  })
+  .meta({ id: 'EmptyProposals', description: 'Present when there are no proposals (and the program does pair members): never a bare empty list.' });
+
 const proposalsView = z
   .object({
     newcomerId: z.string(),
@@ -35,6 +47,18 @@ const proposalsView = z
       .object({ reason: z.string(), offers: z.string() })
       .optional()
       .describe("When the newcomer's program does not pair members one to one (pairing none): why there are no cards, and what the program offers instead"),
+    empty: emptyResult.optional(),
+    tieRule: z
+      .string()
+      .optional()
+      .meta({ description: 'Coordinators only: how sponsors with equal scores are ordered.', example: TEXTS.tieRule }),
+    mentalHealth: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'The newcomer only, once per answer, when they list co-occurring mental health: a kind pointer to professional help beside peer support, with the crisis line.',
+      }),
   })
   .meta({ id: 'Proposals' });
 
@@ -58,7 +82,12 @@ const runView = z
       z.object({
         newcomerId: z.string(),
         newcomerName: z.string().nullable(),
-        reasons: z.array(z.object({ rule: z.string().optional(), count: z.number().optional(), text: z.string() })),
+        reasons: z
+          .array(z.object({ rule: z.string().optional(), count: z.number().optional(), text: z.string() }))
+          .meta({
+            description:
+              'Why this newcomer is unmatched: the rules that left out every sponsor (with counts), or which capacity ran out (every eligible sponsor full; in score mode also those whose pair scored 0).',
+          }),
       }),
     ),
   })

@@ -17,11 +17,12 @@ import type { AssignMode } from './assign.ts';
 import { assignOffLoop } from './assign-off-loop.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
 import { toNewcomerProfile, type MatchingEngine } from './matching-engine.ts';
-import { newcomerSafeReasons, ruleText } from './reasons.ts';
-import { recoveryDays, wholeYears } from './recovery.ts';
+import { newcomerSafeReasons } from './reasons.ts';
+import { recoveryYears } from './recovery.ts';
 import type { RunDoc, RunsRepository } from './runs.repository.ts';
 import { HANDLE_PATTERN, type SponsorHandles } from './sponsor-handles.ts';
-import { RULES, type MatchingWeights, type Reason, type RuleName } from './types.ts';
+import { count, ruleText, text, TEXTS } from './texts.ts';
+import { RULES, type MatchingWeights, type NewcomerProfile, type Reason, type RuleName } from './types.ts';
 
 export interface MatchingDeps {
   engine: MatchingEngine;
@@ -32,6 +33,8 @@ export interface MatchingDeps {
   /** The names sponsors go by on a newcomer's cards. */
   handles: SponsorHandles;
   clock: () => Date;
+  /** Where someone in crisis can turn now (config CRISIS_LINE), in every empty result and mental-health note. */
+  crisisLine: string;
 }
 
 async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
@@ -43,8 +46,15 @@ async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
 /** A coordinator's reason: the factor, its points and the plain words (not the newcomer's wording). */
 const coordinatorReasons = (reasons: readonly Reason[]) => reasons.map(({ factor, contribution, text }) => ({ factor, contribution, text }));
 
-function excludedSummary(excluded: Record<RuleName, number>) {
-  return RULES.filter((r) => excluded[r] > 0).map((rule) => ({ rule, count: excluded[rule], text: ruleText(rule) }));
+/** Whether a gender rule that fails is the newcomer's own stated wish (else it is the program's). */
+function genderPreferenceStated(newcomer: Pick<NewcomerProfile, 'sponsorGenderPreference'>): boolean {
+  const pref = newcomer.sponsorGenderPreference;
+  return pref !== undefined && pref !== 'any' && pref.length > 0;
+}
+
+function excludedSummary(excluded: Record<RuleName, number>, newcomer: Pick<NewcomerProfile, 'sponsorGenderPreference'>) {
+  const opts = { genderPreferenceStated: genderPreferenceStated(newcomer) };
+  return RULES.filter((r) => excluded[r] > 0).map((rule) => ({ rule, count: excluded[rule], text: ruleText(rule, opts) }));
 }
 
 /**
@@ -65,9 +75,47 @@ function withPairingPrograms<N extends { acceptedPrograms: readonly string[] }>(
 /** What a newcomer in a program without pairing reads instead of cards: kind words, and what the program offers. */
 function unavailableIn(program: StoredProgram) {
   return {
-    reason: `${program.name} doesn't pair members one to one, so there are no ${program.name} sponsors to propose, and that is how the program is meant to work.`,
-    offers: program.offers ?? `${program.name} offers meetings and the support of its members; the people at a meeting can tell you what else it has.`,
+    reason: text('unavailable.reason', { program: program.name }),
+    offers: program.offers ?? text('unavailable.offers', { program: program.name }),
   };
+}
+
+// Rules grouped by what a newcomer may be told about them: kinds of reasons, never one sponsor's.
+const LANGUAGE_RULES: readonly RuleName[] = ['no-shared-language', 'sponsor-languages-limit'];
+const FULL_RULES: readonly RuleName[] = ['not-accepting', 'at-capacity'];
+const PROGRAM_ASKS_RULES: readonly RuleName[] = ['below-program-minimum', 'not-more-recovery-than-newcomer', 'no-own-sponsor', 'too-few-steps'];
+// Not about the sponsors of this newcomer's programs: the newcomer themself, and everyone elsewhere.
+const OUTSIDE_RULES: readonly RuleName[] = ['same-person', 'program-not-accepted', 'unknown-program'];
+
+/**
+ * Why a newcomer has no proposals, in kind words: a specific reason only when
+ * it holds for every sponsor of their programs (else the words could point at
+ * one of them), what they can do now, and the crisis line.
+ */
+function emptyResult(program: StoredProgram | undefined, fallbackName: string, excluded: Record<RuleName, number>, crisisLine: string) {
+  const sum = (rules: readonly RuleName[]) => rules.reduce((n, r) => n + (excluded[r] ?? 0), 0);
+  const total = (Object.keys(excluded) as RuleName[]).filter((r) => !OUTSIDE_RULES.includes(r)).reduce((n, r) => n + excluded[r], 0);
+  const key =
+    total === 0
+      ? 'empty.noneInProgram'
+      : sum(LANGUAGE_RULES) === total
+        ? 'empty.language'
+        : sum(FULL_RULES) === total
+          ? 'empty.full'
+          : sum(PROGRAM_ASKS_RULES) === total
+            ? 'empty.programAsks'
+            : 'empty.notYet';
+  const values = { role: program?.roleWord ?? 'sponsor', program: program?.name ?? fallbackName };
+  return {
+    reason: text(key, values),
+    whatYouCanDo: program?.offers ? text('empty.whatYouCanDo.offers', { ...values, offers: program.offers }) : text('empty.whatYouCanDo', values),
+    crisisLine: text('crisisLine', { crisisLine }),
+  };
+}
+
+/** Once per answer, for a newcomer who lists co-occurring mental health: professional help beside peer support. */
+function mentalHealthNote(newcomer: Pick<NewcomerProfile, 'experiences'>, crisisLine: string): { mentalHealth?: string } {
+  return newcomer.experiences?.includes('co-occurring-mental-health') ? { mentalHealth: text('mentalHealth', { crisisLine }) } : {};
 }
 
 export async function getProposals(deps: MatchingDeps, actor: Actor, userId: string, opts: { limit: number; sponsor?: string }) {
@@ -87,13 +135,14 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
     requireSponsorInNewcomerPrograms(newcomer, deps.engine.sponsor(opts.sponsor));
     const e = deps.engine.explain(newcomer, opts.sponsor, query);
     if (!e) throw notFound('sponsor-profile');
+    const rulesOpts = { genderPreferenceStated: genderPreferenceStated(newcomer) };
     return e.eligible
       ? { newcomerId: userId, sponsorId: e.sponsorId, eligible: true, score: e.score, reasons: coordinatorReasons(e.reasons) }
-      : { newcomerId: userId, sponsorId: e.sponsorId, eligible: false, failingRules: e.failingRules.map((rule) => ({ rule, text: ruleText(rule) })) };
+      : { newcomerId: userId, sponsorId: e.sponsorId, eligible: false, failingRules: e.failingRules.map((rule) => ({ rule, text: ruleText(rule, rulesOpts) })) };
   }
 
   if (unavailable) {
-    if (!asCoordinator) return { newcomerId: userId, proposals: [], unavailable };
+    if (!asCoordinator) return { newcomerId: userId, proposals: [], unavailable, ...mentalHealthNote(asStored, deps.crisisLine) };
     return { newcomerId: userId, newcomerName: newcomer.displayName, proposals: [], eligibleCount: 0, excluded: [], unavailable };
   }
 
@@ -104,7 +153,8 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
       program: s.program,
       programName: programs.get(s.program)?.name ?? s.program,
       roleWord: programs.get(s.program)?.roleWord ?? 'sponsor',
-      yearsOfRecovery: wholeYears(recoveryDays(s.recoveryDate, s.timezone, query.now.getTime())),
+      // Whole years by calendar date in the sponsor's zone: the same count as the coordinator's reasons.
+      yearsOfRecovery: recoveryYears(countedSince(programs.get(s.program), s), s.timezone, query.now.getTime()),
       languages: [...s.languages],
     };
     // A newcomer sees an anonymised card: never an email, exact date, bio,
@@ -114,8 +164,22 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
     if (!asCoordinator) return { sponsorId: deps.handles.handleFor(userId, s.userId), ...card, reasons: newcomerSafeReasons(reasons) };
     return { sponsorId: s.userId, ...card, score, reasons: coordinatorReasons(reasons) };
   });
-  if (!asCoordinator) return { newcomerId: userId, proposals };
-  return { newcomerId: userId, newcomerName: newcomer.displayName, proposals, eligibleCount: result.eligibleCount, excluded: excludedSummary(result.excluded) };
+  const empty = proposals.length === 0 ? { empty: emptyResult(own, newcomer.program, result.excluded, deps.crisisLine) } : {};
+  if (!asCoordinator) return { newcomerId: userId, proposals, ...empty, ...mentalHealthNote(asStored, deps.crisisLine) };
+  return {
+    newcomerId: userId,
+    newcomerName: newcomer.displayName,
+    proposals,
+    ...empty,
+    eligibleCount: result.eligibleCount,
+    excluded: excludedSummary(result.excluded, newcomer),
+    tieRule: TEXTS.tieRule,
+  };
+}
+
+/** The date a program counts time from: recovery, or time in the program (Al-Anon). */
+function countedSince(program: StoredProgram | undefined, s: { recoveryDate?: string | undefined; programSince?: string | undefined }): string | undefined {
+  return program?.timeCountedAs === 'program' ? s.programSince : s.recoveryDate;
 }
 
 // How many candidates a search for a forgotten handle hashes before letting other work run.
@@ -152,8 +216,26 @@ export async function resolveSponsorHandle(deps: MatchingDeps, newcomerId: strin
 // ---- pool runs ----
 
 /** Why a newcomer whom no sponsor passes stays unmatched; undefined when some sponsor passed. */
-function noneEligibleReasons(excluded: Record<RuleName, number> | undefined): RunDoc['unmatched'][number]['reasons'] | undefined {
-  return excluded && [{ text: 'No sponsor passes every rule for this newcomer.' }, ...excludedSummary(excluded)];
+function noneEligibleReasons(
+  excluded: Record<RuleName, number> | undefined,
+  newcomer: Pick<NewcomerProfile, 'sponsorGenderPreference'>,
+): RunDoc['unmatched'][number]['reasons'] | undefined {
+  return excluded && [{ text: TEXTS['unmatched.noneEligible'] }, ...excludedSummary(excluded, newcomer)];
+}
+
+/**
+ * Why a newcomer with eligible sponsors stays unmatched: which capacity ran out.
+ * The assignment is exactly optimal, so every eligible sponsor of an unmatched
+ * newcomer is full (a free place would have matched one more newcomer, or
+ * raised the total score), except, in score mode, sponsors whose pair scored 0,
+ * which that mode never chooses.
+ */
+function capacityReasons(eligible: number, zeroScore: number): RunDoc['unmatched'][number]['reasons'] {
+  const reasons: RunDoc['unmatched'][number]['reasons'] = [];
+  const full = eligible - zeroScore;
+  if (full > 0) reasons.push({ text: text('unmatched.allFull', { sponsors: count(full, 'unit.eligibleSponsor', 'unit.eligibleSponsors') }) });
+  if (zeroScore > 0) reasons.push({ text: text('unmatched.zeroScore', { sponsors: count(zeroScore, 'unit.eligibleSponsor', 'unit.eligibleSponsors') }) });
+  return reasons;
 }
 
 // Names are resolved when a run is read, never stored in it: a member who
@@ -200,6 +282,14 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   const histories = await Promise.all(newcomers.map((n) => deps.history.pairHistory(n.userId)));
   // Ranked on one state of the index and rules, in slices that let requests through (eligible-pairs.ts).
   const pool = await deps.engine.eligiblePairs(newcomers, histories, now);
+  // Counted before the solve, which takes the edge columns to its thread: each newcomer's eligible sponsors, and those at a score of 0.
+  const eligibleOf = new Int32Array(newcomers.length);
+  const zeroScoreOf = new Int32Array(newcomers.length);
+  for (let k = 0; k < pool.edges.length; k++) {
+    const i = pool.edges.newcomer[k]!;
+    eligibleOf[i]!++;
+    if (input.mode === 'score' && pool.edges.score[k] === 0) zeroScoreOf[i]!++;
+  }
   let pairs: RunDoc['pairs'];
   const matchedSet = new Set<number>();
   try {
@@ -222,14 +312,7 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   const unmatchedAt = newcomers.flatMap((n, i) => (matchedSet.has(i) ? [] : [i]));
   const unmatched = await mapInSlices(unmatchedAt, (i) => ({
     newcomerId: newcomers[i]!.userId,
-    reasons: noneEligibleReasons(pool.noneEligible.get(i)) ?? [
-      {
-        text:
-          input.mode === 'score'
-            ? 'Leaving this newcomer unmatched gave a higher total score; their eligible sponsors went to others.'
-            : "Every eligible sponsor's free places went to other newcomers in this run.",
-      },
-    ],
+    reasons: noneEligibleReasons(pool.noneEligible.get(i), newcomers[i]!) ?? capacityReasons(eligibleOf[i]!, zeroScoreOf[i]!),
   }));
   const run: RunDoc = { _id: randomUUID(), mode: input.mode, programs, createdBy: actor.id, createdAt: now, pairs, unmatched };
   await deps.runs.insert(run);

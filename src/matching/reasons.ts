@@ -1,22 +1,29 @@
-// Plain, kind words for why a sponsor was proposed or left out.
+// Plain, kind words for why a sponsor was proposed or left out. The words
+// themselves live in texts.ts, the one table of everything matching says.
 //
 // Privacy: a reason carries `newcomerText` only when it is about the program,
 // languages, recovery time, availability, contact modes, or experiences the
 // sponsor chose to show on their card. Never gender rules, dates, bio, location,
 // age, orientation, or anything about other sponsors.
 // Tone: recovery time is stated as a fact, never against a past date or a relapse.
+// Honesty: a coordinator sees points beside the words, so the same words never
+// earn different points without saying why (a share of the newcomer's ways of
+// keeping in touch, full points from 3 hours, ...).
 
-import { wholeYears } from './recovery.ts';
 import {
-  AGE_BANDS,
-  FACTORS,
-  ORIENTATIONS,
-  type ContactMode,
-  type FactorName,
-  type NewcomerReason,
-  type Reason,
-  type RuleName,
-} from './types.ts';
+  capitalise,
+  count,
+  durationText,
+  experiencesText,
+  hoursText,
+  listText,
+  minimumText,
+  text,
+  TEXTS,
+} from './texts.ts';
+import { AGE_BANDS, FACTORS, ORIENTATIONS, type ContactMode, type FactorName, type NewcomerReason, type Reason } from './types.ts';
+
+export { durationText, hoursText, ruleText } from './texts.ts';
 
 export interface PairFacts {
   sameProgram: boolean;
@@ -25,6 +32,13 @@ export interface PairFacts {
   roleWord: 'sponsor' | 'mentor';
   minRecoveryDays: number;
   sponsorDays: number;
+  /**
+   * Whole calendar months of the sponsor's counted time (recovery.ts): years
+   * count on the anniversary, as on the card. Absent: estimated from the days.
+   */
+  sponsorMonths?: number;
+  /** The program counts time in the program (Al-Anon), not recovery: the words say "in Al-Anon". */
+  timeInProgram?: boolean;
   newcomerDays: number;
   overlapMinutes: number;
   sharedModes: ContactMode[];
@@ -40,64 +54,25 @@ export interface PairFacts {
   sponsorAffirming: boolean;
   distanceApplies: boolean;
   sponsorMeetsInPerson: boolean;
+  /** Both choose in person, both gave a location, within the newcomer's maxDistanceKm; `sharedModes` then holds in-person. */
+  canMeetInPerson: boolean;
   distanceKm: number;
   maxDistanceKm: number;
   freePlaces: number;
   capacity: number;
   sharedLanguages: string[];
-}
-
-const RULE_TEXT: Record<RuleName, string> = {
-  'same-person': 'This is the newcomer’s own sponsor profile',
-  'program-not-accepted': 'In a program the newcomer has not chosen',
-  'unknown-program': 'Program not set up in this service',
-  'not-accepting': 'Not taking new sponsees right now',
-  'at-capacity': 'No free places right now',
-  'pair-blocked': 'These two were paired before or asked not to be',
-  'below-program-minimum': 'Recovery time not yet at the program minimum',
-  'not-more-recovery-than-newcomer': 'Not enough more recovery time than the newcomer',
-  'no-own-sponsor': 'The program asks sponsors to have a sponsor of their own',
-  'no-shared-language': 'No language in common',
-  'gender-rule': 'Outside the newcomer’s sponsor gender preference',
-  'orientation-required': 'A different spiritual approach than the newcomer asked for',
-  'no-shared-contact-mode': 'No way of keeping in touch in common',
-  'no-availability-overlap': 'No hours in common this week',
-  'too-far': 'Too far to meet in person, the only way both can meet',
-};
-
-/** A coordinator-facing sentence for a hard rule. */
-export function ruleText(rule: RuleName): string {
-  return RULE_TEXT[rule];
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** '45 days', '8 months', '6 years'. */
-export function durationText(days: number): string {
-  if (days < 60) return plural(days, 'day');
-  if (days >= 365 && days % 365 === 0) return plural(days / 365, 'year');
-  if (days < 730) return plural(Math.floor(days / 30.4375), 'month');
-  return plural(Math.floor(days / 365.25), 'year');
-}
-
-export function hoursText(minutes: number): string {
-  if (minutes < 60) return `${minutes} min`;
-  return `${Math.round(minutes / 6) / 10} h`;
-}
-
-function listText(items: readonly string[], joiner = 'and'): string {
-  if (items.length <= 1) return items[0] ?? '';
-  return `${items.slice(0, -1).join(', ')} ${joiner} ${items[items.length - 1]}`;
+  ownSponsorPreferred: boolean;
+  hasOwnSponsor: boolean;
+  completedStepsPreferred: boolean;
+  stepsCompleted: number;
 }
 
 /** 'Can meet in person, or keep in touch by phone or text'. */
 export function contactModesText(modes: readonly ContactMode[]): string {
   const remote = (['phone', 'video', 'text'] as const).filter((m) => modes.includes(m));
-  const distant = remote.length > 0 ? `keep in touch by ${listText(remote, 'or')}` : '';
-  if (!modes.includes('in-person')) return `Can ${distant}`;
-  return remote.length > 0 ? `Can meet in person, or ${distant}` : 'Can meet in person';
+  const distant = listText(remote, 'or');
+  if (!modes.includes('in-person')) return text('contact.remote', { modes: distant });
+  return remote.length > 0 ? text('contact.inPersonOrRemote', { modes: distant }) : TEXTS['contact.inPerson'];
 }
 
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
@@ -110,73 +85,106 @@ function languageName(code: string): string {
   }
 }
 
-function experienceWords(keys: readonly string[]): string {
-  return listText(keys.map((k) => k.replace(/[-_]/g, ' ')));
+function timeTexts(facts: PairFacts): { text: string; newcomerText: string } {
+  const inProgram = facts.timeInProgram === true;
+  const months = facts.sponsorMonths ?? Math.floor((facts.sponsorDays + 1) / 30.4375);
+  const time = durationText(facts.sponsorDays, months);
+  const gapDays = facts.sponsorDays - facts.newcomerDays;
+  const gap = durationText(gapDays);
+  const withMinimum = facts.minRecoveryDays > 0;
+  const values = { time, gap, minimum: minimumText(facts.minRecoveryDays), program: facts.programName };
+  const key = `${inProgram ? 'programTime' : 'recovery'}.${gapDays > 0 ? 'more' : 'notMore'}${withMinimum ? 'WithMinimum' : ''}` as const;
+  // The newcomer sees whole years only, the same number as on the card.
+  const years = Math.floor(months / 12);
+  const newcomerText =
+    years === 0
+      ? text(inProgram ? 'programTime.lessThanYear.newcomer' : 'recovery.lessThanYear.newcomer', { program: facts.programName })
+      : text(inProgram ? 'programTime.years.newcomer' : 'recovery.years.newcomer', { years: count(years, 'unit.year', 'unit.years'), program: facts.programName });
+  return { text: text(key, values), newcomerText };
 }
 
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+function contactTexts(facts: PairFacts): { text: string; newcomerText?: string } {
+  const modes = facts.sharedModes;
+  if (modes.length === 0) return { text: TEXTS['rule.no-shared-contact-mode'] };
+  const plain = contactModesText(modes);
+  let coordinator = plain;
+  // Both chose in person, but it is not claimed: say why, so the points (a share of the newcomer's ways) add up.
+  if (facts.distanceApplies && facts.sponsorMeetsInPerson && !facts.canMeetInPerson && !modes.includes('in-person')) {
+    const distant = listText(modes.filter((m) => m !== 'in-person'), 'or');
+    coordinator =
+      facts.distanceKm === facts.distanceKm
+        ? text('contact.remote.inPersonFar', { modes: distant, maxKm: facts.maxDistanceKm })
+        : text('contact.remote.inPersonUnknown', { modes: distant });
+  }
+  if (modes.length < facts.newcomerModeCount) {
+    coordinator = text('contact.share', { text: coordinator, shared: modes.length, total: facts.newcomerModeCount });
+  }
+  return { text: coordinator, newcomerText: plain };
 }
 
 function factorTexts(factor: FactorName, facts: PairFacts, value: number): { text: string; newcomerText?: string } {
   switch (factor) {
     case 'program': {
-      const text = facts.sameProgram
-        ? `Both in ${facts.programName}`
-        : `${capitalise(facts.roleWord)} in ${facts.programName}, an accepted program`;
-      return { text, newcomerText: text };
+      const values = { Role: capitalise(facts.roleWord), program: facts.programName };
+      if (facts.sameProgram) {
+        const same = text('program.same', values);
+        return { text: same, newcomerText: same };
+      }
+      return {
+        text: text(facts.sameFamily ? 'program.acceptedSameKind' : 'program.acceptedOtherKind', values),
+        newcomerText: text('program.accepted.newcomer', values),
+      };
     }
-    case 'recoveryGap': {
-      const years = `${durationText(facts.sponsorDays)} of recovery`;
-      const min = facts.minRecoveryDays % 365 === 0 ? durationText(facts.minRecoveryDays) : plural(facts.minRecoveryDays, 'day');
-      const text = facts.minRecoveryDays > 0 ? `${years}; program minimum ${min}` : years;
-      // The newcomer sees whole years only, the same number as on the card.
-      const y = wholeYears(facts.sponsorDays);
-      const newcomerText = y === 0 ? 'Less than a year of recovery' : `${plural(y, 'year')} of recovery`;
-      return { text, newcomerText };
-    }
+    case 'recoveryGap':
+      return timeTexts(facts);
     case 'availability': {
-      const text =
-        facts.overlapMinutes > 0
-          ? `${hoursText(facts.overlapMinutes)} a week in common`
-          : 'No hours in common this week; both use text';
-      return { text, newcomerText: text };
+      if (facts.overlapMinutes <= 0) return { text: TEXTS['availability.textOnly'], newcomerText: TEXTS['availability.textOnly'] };
+      const amount = hoursText(facts.overlapMinutes);
+      const plain = text('availability.hours', { amount });
+      return { text: value < 1 ? text('availability.hours.partial', { amount }) : plain, newcomerText: plain };
     }
-    case 'contactModes': {
-      const text = contactModesText(facts.sharedModes);
-      return { text, newcomerText: text };
-    }
+    case 'contactModes':
+      return contactTexts(facts);
     case 'experiences': {
-      if (facts.sharedExperiences.length === 0) return { text: 'No listed experience in common' };
-      const text = `Shared experience: ${experienceWords(facts.sharedExperiences)}`;
+      if (facts.sharedExperiences.length === 0) return { text: TEXTS['experiences.none'] };
+      const experiences = experiencesText(facts.sharedExperiences);
+      // Full points take two in common (or all the newcomer listed, if fewer).
+      const full = Math.min(2, facts.newcomerExperienceCount);
+      const coordinator =
+        value < 1 ? text('experiences.shared.partial', { experiences, full }) : text('experiences.shared', { experiences });
       return facts.sharedExperiencesOnCard.length > 0
-        ? { text, newcomerText: `Shared experience: ${experienceWords(facts.sharedExperiencesOnCard)}` }
-        : { text };
+        ? { text: coordinator, newcomerText: text('experiences.shared', { experiences: experiencesText(facts.sharedExperiencesOnCard) }) }
+        : { text: coordinator };
     }
     case 'age': {
-      if (facts.sponsorAgeBand < 0) return { text: 'Age range not given' };
+      if (facts.sponsorAgeBand < 0) return { text: TEXTS['age.unknown'] };
       const band = AGE_BANDS[facts.sponsorAgeBand] ?? '';
-      if (value === 1) return { text: `Age ${band}, a preferred range` };
-      if (value > 0) return { text: `Age ${band}, close to a preferred range` };
-      return { text: `Age ${band}, outside the preferred ranges` };
+      if (value === 1) return { text: text('age.preferred', { band }) };
+      if (value > 0) return { text: text('age.close', { band }) };
+      return { text: text('age.outside', { band }) };
     }
     case 'orientation': {
       const mine = ORIENTATIONS[facts.newcomerOrientation] ?? '';
       const theirs = ORIENTATIONS[facts.sponsorOrientation] ?? '';
       return {
-        text: mine === theirs ? `Both take a ${mine} approach` : `Different approaches: ${theirs} (newcomer: ${mine})`,
+        text: mine === theirs ? text('orientation.same', { orientation: mine }) : text('orientation.different', { sponsor: theirs, newcomer: mine }),
       };
     }
     case 'lgbtqAffirming':
-      return { text: facts.sponsorAffirming ? 'LGBTQ+ affirming, as asked' : 'Not listed as LGBTQ+ affirming' };
+      return { text: facts.sponsorAffirming ? TEXTS['affirming.yes'] : TEXTS['affirming.no'] };
     case 'distance': {
-      if (!facts.sponsorMeetsInPerson) return { text: 'Does not meet in person' };
-      if (facts.distanceKm !== facts.distanceKm) return { text: 'Location not given' };
-      const km = facts.distanceKm < 1 ? 'Less than 1 km' : `About ${Math.round(facts.distanceKm)} km`;
-      return { text: `${km} apart` };
+      if (!facts.sponsorMeetsInPerson) return { text: TEXTS['distance.noInPerson'] };
+      if (facts.distanceKm !== facts.distanceKm) return { text: TEXTS['distance.unknown'] };
+      if (facts.distanceKm < 1) return { text: TEXTS['distance.near'] };
+      const values = { km: Math.round(facts.distanceKm), maxKm: facts.maxDistanceKm };
+      return { text: text(facts.distanceKm <= facts.maxDistanceKm ? 'distance.within' : 'distance.beyond', values) };
     }
     case 'freePlaces':
-      return { text: `${facts.freePlaces} of ${plural(facts.capacity, 'place')} free` };
+      return { text: text('freePlaces.count', { free: facts.freePlaces, places: count(facts.capacity, 'unit.place', 'unit.places') }) };
+    case 'ownSponsor':
+      return { text: facts.hasOwnSponsor ? TEXTS['ownSponsor.yes'] : TEXTS['ownSponsor.no'] };
+    case 'steps':
+      return { text: text('steps.count', { steps: count(facts.stepsCompleted, 'unit.step', 'unit.steps') }) };
   }
 }
 
@@ -205,8 +213,8 @@ export function buildReasons(facts: PairFacts, values: ArrayLike<number>, weight
     .sort((a, b) => b.contribution - a.contribution || FACTORS.indexOf(a.factor as FactorName) - FACTORS.indexOf(b.factor as FactorName));
   const languages: Reason[] = [];
   if (facts.sharedLanguages.length > 0) {
-    const text = `Both speak ${listText(facts.sharedLanguages.map(languageName))}`;
-    languages.push({ factor: 'languages', contribution: 0, text, newcomerText: text });
+    const said = text('languages.shared', { languages: listText(facts.sharedLanguages.map(languageName)) });
+    languages.push({ factor: 'languages', contribution: 0, text: said, newcomerText: said });
   }
   return [...program, ...languages, ...rest];
 }

@@ -165,6 +165,7 @@ describe('the newcomer card: sponsor handles', () => {
       // A fresh set each time: nothing handed out before is remembered.
       handles: createSponsorHandles(deriveHandleSecret(TEST_SECRET)),
       clock: t.clock,
+      crisisLine: t.config.crisisLine,
     });
 
     it('when a handle from the newcomer’s card is resolved, then it names the sponsor, remembered here and searched for on another instance', async () => {
