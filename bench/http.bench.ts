@@ -51,6 +51,7 @@ import { startMatchingEngine } from '../src/matching/matching-engine.ts';
 import { createChangeFeed } from '../src/db/change-feed.ts';
 import type { NewcomerProfile, SponsorProfile } from '../src/matching/types.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../src/profiles/profiles.repository.ts';
+import { createVettingRepository } from '../src/vetting/vetting.repository.ts';
 import { SEED_PROGRAMS } from '../src/programs/program-seed.ts';
 import { openTestDatabase, stopTestDatabase } from '../test/support/db.ts';
 import { syntheticNewcomers, syntheticSponsors } from '../test/support/profile-factories.ts';
@@ -309,6 +310,11 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     }
     const insertMs = performance.now() - t;
     await profiles.insertSponsors(poolSponsors);
+    // Every sponsor approved by a coordinator of their program, as proposed sponsors are (not timed: setup).
+    const vetting = createVettingRepository(db.conn);
+    for (const batch of [...Array.from({ length: Math.ceil(sponsors.length / BATCH) }, (_, k) => sponsors.slice(k * BATCH, (k + 1) * BATCH)), poolSponsors]) {
+      await vetting.insertFirst(batch.map((s) => ({ sponsorId: s._id, decision: { program: s.program, status: 'approved' } })), 'bench', now);
+    }
     log(`inserted ${f0(SPONSORS)} sponsors in ${secs(insertMs)} (${db.server.engine} ${db.server.version}), and the pool's ${f0(POOL_SPONSORS)}`);
 
     // 2. The app, wired as test/support/test-app.ts does; the engine reads every sponsor at start.

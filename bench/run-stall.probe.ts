@@ -20,6 +20,7 @@ import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts
 import { startMatchingEngine } from '../src/matching/matching-engine.ts';
 import { prepareDatabase } from '../src/prepare.ts';
 import { createProfilesRepository } from '../src/profiles/profiles.repository.ts';
+import { createVettingRepository } from '../src/vetting/vetting.repository.ts';
 import { openTestDatabase, stopTestDatabase } from '../test/support/db.ts';
 import { syntheticNewcomers, syntheticSponsors } from '../test/support/profile-factories.ts';
 import { eachLimited, toStoredNewcomer, toStoredSponsor } from './http.bench.ts';
@@ -62,6 +63,8 @@ async function main() {
   const profiles = createProfilesRepository(db.conn);
   const poolSponsors = syntheticSponsors(1_700, 20250315, now.getTime()).map((s) => toStoredSponsor({ ...s, userId: `pool-${s.userId}`, program: 'ma' }, now));
   await profiles.insertSponsors(poolSponsors);
+  // Approved by a coordinator, as sponsors in a run must be.
+  await createVettingRepository(db.conn).insertFirst(poolSponsors.map((s) => ({ sponsorId: s._id, decision: { program: 'ma', status: 'approved' } })), 'bench', now);
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET, LOG_LEVEL: 'silent' });
   await prepareDatabase(db.conn, { buildIndexes: false, now });
   const logger = pino({ level: 'silent' });

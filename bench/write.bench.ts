@@ -37,6 +37,7 @@ import { hashPassword } from '../src/auth/passwords.ts';
 import { createChangeFeed, type ChangeEvent } from '../src/db/change-feed.ts';
 import { describeServer } from '../src/db/connect.ts';
 import { createProfilesRepository, type StoredSponsor } from '../src/profiles/profiles.repository.ts';
+import { createVettingRepository } from '../src/vetting/vetting.repository.ts';
 import { stopTestDatabase, testDatabaseUri } from '../test/support/db.ts';
 import type { ProbeCommand, ProbeMessage, ProbeReport, ProbeRequest } from './write.probe.ts';
 
@@ -719,6 +720,8 @@ export async function benchWrites(log: (line: string) => void = () => {}): Promi
     });
     const registerMs = performance.now() - t;
     const registration = await api.take();
+    // Approved by a coordinator, as a proposed sponsor is: each sponsor reload reads the approval.
+    await createVettingRepository(conn).insertFirst(members.map((m) => ({ sponsorId: m.id, decision: { program: 'na', status: 'approved' } })), 'bench', new Date());
     const counter = { next: 0 };
     await fromClients(4, MEMBERS * 2, async (i) => {
       const endpoint = ENDPOINTS[i % 2]!;
