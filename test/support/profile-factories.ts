@@ -245,7 +245,11 @@ export function syntheticSponsor(rng: Rng, id: string, now: number, options: Pop
     if (rng() < 0.1) delete sponsor.recoveryDate;
     if (rng() < 0.3) sponsor.sponsorsGenders = subset(rng, ['woman', 'man', 'non-binary'] as const, 0.6);
     if (rng() < 0.2) sponsor.newcomerAgeBands = subset(rng, AGE_LIST, 0.6);
-    if (rng() < 0.3) sponsor.languagesForSponsoring = sponsor.languages.filter(() => rng() < 0.7);
+    if (rng() < 0.4) {
+      const extra = pick(rng, ['es', 'fr', 'en']);
+      if (!sponsor.languages.includes(extra)) sponsor.languages = [...sponsor.languages, extra];
+      sponsor.languagesForSponsoring = [pick(rng, sponsor.languages)];
+    }
     // Few distinct instants, so that ties on score and places are broken by them.
     if (rng() < 0.8) sponsor.availableSince = new Date(now - Math.floor(rng() * 4) * DAY_MS).toISOString();
   }

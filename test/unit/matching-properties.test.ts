@@ -1,12 +1,24 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { createCandidateIndex } from '../../src/matching/candidate-index.ts';
-import { failingRules, firstFailingRule } from '../../src/matching/eligibility.ts';
-import { rank, rankProfiles } from '../../src/matching/rank.ts';
+import { assign } from '../../src/matching/assign.ts';
+import { overlapMinutes, weekStartOf } from '../../src/matching/availability.ts';
+import { availableSinceMs, createCandidateIndex } from '../../src/matching/candidate-index.ts';
+import { failingRules, firstFailingRule, haversineKm, primaryLanguage } from '../../src/matching/eligibility.ts';
+import { rankEligiblePairs } from '../../src/matching/eligible-pairs.ts';
+import { compareTied, rank, rankProfiles } from '../../src/matching/rank.ts';
 import { newcomerSafeReasons } from '../../src/matching/reasons.ts';
+import { recoveryDays } from '../../src/matching/recovery.ts';
 import { scorePair } from '../../src/matching/scoring.ts';
-import { FACTORS, type MatchingContext, type MatchingWeights, type PairEvent, type SponsorProfile } from '../../src/matching/types.ts';
-import { makeContext, samplePrograms, seededRandom, syntheticNewcomer, syntheticSponsors, SAMPLE_NOW } from '../support/profile-factories.ts';
+import {
+  DEFAULT_MAX_DISTANCE_KM,
+  FACTORS,
+  type MatchingContext,
+  type MatchingWeights,
+  type NewcomerProfile,
+  type PairEvent,
+  type SponsorProfile,
+} from '../../src/matching/types.ts';
+import { makeContext, ruleVarietyPrograms, seededRandom, syntheticNewcomer, syntheticNewcomers, syntheticSponsors, SAMPLE_NOW } from '../support/profile-factories.ts';
 
 const DAY_MS = 86_400_000;
 const FROM = Date.UTC(2024, 0, 1);
@@ -38,8 +50,8 @@ type WorldParams = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
 
 function buildWorld(p: WorldParams): World {
   const rng = seededRandom(p.seed ^ 0x5eed);
-  const sponsors = syntheticSponsors(p.size, p.seed, SAMPLE_NOW, { small: true });
-  const newcomer = syntheticNewcomer(rng, 'n1', SAMPLE_NOW, { small: true });
+  const sponsors = syntheticSponsors(p.size, p.seed, SAMPLE_NOW, { small: true, limits: true });
+  const newcomer = syntheticNewcomer(rng, 'n1', SAMPLE_NOW, { small: true, limits: true });
   // The newcomer is sometimes a sponsor too.
   if (sponsors.length > 0 && rng() < 0.2) sponsors[0] = { ...sponsors[0]!, userId: 'n1' };
   const used = new Map<string, number>();
@@ -51,7 +63,7 @@ function buildWorld(p: WorldParams): World {
       history.set(`n1|${s.userId}`, [{ kind, at: p.now - Math.floor(rng() * 200) * DAY_MS }]);
     }
   }
-  const ctx = makeContext({ now: p.now, used, history, weights: p.weights, programs: samplePrograms() });
+  const ctx = makeContext({ now: p.now, used, history, weights: p.weights, programs: ruleVarietyPrograms() });
   return { sponsors, newcomer, ctx, k: p.k };
 }
 
@@ -62,6 +74,45 @@ function indexFor(world: World, order: SponsorProfile[] = world.sponsors) {
 }
 
 const RUNS = { numRuns: 150 };
+
+/**
+ * The hard rules of issue 9 restated from the programs' and sponsors' words,
+ * independently of eligibility.ts: a second reading that rank, the pure rules
+ * and a pool run must all agree with. Returns the rules the pair breaks.
+ */
+function brokenNewRules(newcomer: NewcomerProfile, sponsor: SponsorProfile, ctx: MatchingContext): string[] {
+  const broken: string[] = [];
+  const rules = ctx.programs.get(sponsor.program);
+  if (rules === undefined) return ['unknown program'];
+  const members = rules.memberGenders ?? [];
+  if (members.length > 0 && (!members.includes(newcomer.gender) || !members.includes(sponsor.gender))) broken.push('member genders');
+  if (rules.genderRule === 'same-required' && sponsor.gender !== newcomer.gender) broken.push('same gender required');
+  if (rules.ownSponsor === 'required' && !sponsor.hasOwnSponsor) broken.push('own sponsor required');
+  if (rules.minStepsCompleted !== undefined && sponsor.stepsCompleted < rules.minStepsCompleted) broken.push('minimum steps');
+  const date = (p: { recoveryDate?: string; programSince?: string }) => (rules.timeCountedAs === 'program' ? p.programSince : p.recoveryDate);
+  const sponsorDays = recoveryDays(date(sponsor), sponsor.timezone, ctx.now);
+  if (sponsorDays < rules.minRecoveryDays) broken.push('program minimum');
+  if (sponsorDays < recoveryDays(date(newcomer), newcomer.timezone, ctx.now) + rules.minRecoveryGapDays) broken.push('gap');
+  if (sponsor.sponsorsGenders !== undefined && sponsor.sponsorsGenders.length > 0 && !sponsor.sponsorsGenders.includes(newcomer.gender)) {
+    broken.push('sponsor genders');
+  }
+  if (sponsor.newcomerAgeBands !== undefined && sponsor.newcomerAgeBands.length > 0 && (newcomer.ageBand === undefined || !sponsor.newcomerAgeBands.includes(newcomer.ageBand))) {
+    broken.push('sponsor age bands');
+  }
+  const sponsoring = sponsor.languagesForSponsoring?.length ? sponsor.languagesForSponsoring : sponsor.languages;
+  if (!newcomer.languages.some((a) => sponsoring.some((b) => primaryLanguage(a) === primaryLanguage(b)))) broken.push('sponsor languages');
+  const shared = newcomer.contactModes.filter((m) => sponsor.contactModes.includes(m));
+  const asyncOk = newcomer.acceptsAsyncOnly === true && shared.includes('text');
+  if (!asyncOk && overlapMinutes(newcomer, sponsor, weekStartOf(ctx.now)) === 0) broken.push('zero overlap');
+  if (shared.length === 1 && shared[0] === 'in-person') {
+    const near =
+      newcomer.location !== undefined &&
+      sponsor.location !== undefined &&
+      haversineKm(newcomer.location, sponsor.location) <= (newcomer.maxDistanceKm ?? DEFAULT_MAX_DISTANCE_KM);
+    if (!near) broken.push('in person, not known to be near');
+  }
+  return broken;
+}
 
 describe('matching properties', () => {
   it('when any population is ranked, then the index equals brute force over firstFailingRule and scorePair', () => {
@@ -119,6 +170,11 @@ describe('matching properties', () => {
           const sponsor = world.sponsors.find((s) => s.userId === proposed.sponsorId)!;
           expect(failingRules(world.newcomer, sponsor, world.ctx)).to.deep.equal([]);
           expect(firstFailingRule(world.newcomer, sponsor, world.ctx)).to.equal(null);
+          expect(brokenNewRules(world.newcomer, sponsor, world.ctx), proposed.sponsorId).to.deep.equal([]);
+        }
+        // And the other way round: a pair the restated rules allow is not left out by a new rule.
+        for (const s of world.sponsors) {
+          if (brokenNewRules(world.newcomer, s, world.ctx).length > 0) expect(result.top.map((t) => t.sponsorId)).to.not.include(s.userId);
         }
         const excluded = Object.values(result.excluded).reduce((s, n) => s + n, 0);
         expect(excluded + result.eligibleCount).to.equal(world.sponsors.length);
@@ -153,10 +209,16 @@ describe('matching properties', () => {
           expect(Number(score.toFixed(1))).to.equal(score);
         }
         const { top } = rank(indexFor(world), world.newcomer, world.ctx, 100);
+        const byId = new Map(world.sponsors.map((s) => [s.userId, s]));
         for (let i = 1; i < top.length; i++) {
           const a = top[i - 1]!;
           const b = top[i]!;
-          expect(a.score > b.score || (a.score === b.score && a.sponsorId < b.sponsorId)).to.equal(true);
+          // The stated tie rule: score, then fewer places in use, then earlier availableSince, then id.
+          const key = (x: typeof a) => [x.score, world.ctx.usedPlaces(x.sponsorId), availableSinceMs(byId.get(x.sponsorId)!.availableSince), x.sponsorId] as const;
+          const [sa, ua, ta, ia] = key(a);
+          const [sb, ub, tb, ib] = key(b);
+          expect(sa > sb || (sa === sb && (ua < ub || (ua === ub && (ta < tb || (ta === tb && ia < ib)))))).to.equal(true);
+          expect(compareTied(sa, ua, ta, ia, sb, ub, tb, ib)).to.be.lessThan(0);
         }
       }),
       RUNS,
@@ -172,7 +234,7 @@ describe('matching properties', () => {
           const text = safe.map((r) => r.text).join(' | ');
           const offCard = (s.experiences ?? []).filter((e) => !(s.experiencesOnCard ?? []).includes(e));
           for (const e of offCard) expect(text).to.not.include(e.replace(/[-_]/g, ' '));
-          expect(text).to.not.include(s.recoveryDate);
+          if (s.recoveryDate !== undefined) expect(text).to.not.include(s.recoveryDate);
           if (s.bio !== undefined) expect(text).to.not.include(s.bio);
           for (const r of safe) {
             expect(['program', 'languages', 'recoveryGap', 'availability', 'contactModes', 'experiences']).to.include(r.factor);
@@ -180,6 +242,33 @@ describe('matching properties', () => {
         }
       }),
       RUNS,
+    );
+  });
+
+  it('when a pool run assigns newcomers to sponsors, then no chosen pair breaks a hard rule, old or new', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, async (p) => {
+        // Arrange: a few newcomers of the same world, ranked on a snapshot as a run does.
+        const world = buildWorld(p);
+        const newcomers = syntheticNewcomers(6, p.seed ^ 0xabc, SAMPLE_NOW, { small: true, limits: true });
+        const index = indexFor(world);
+        const contexts = newcomers.map(() => world.ctx);
+
+        // Act
+        const pairs = await rankEligiblePairs(index.snapshot(), newcomers, contexts);
+        const edges = Array.from({ length: pairs.edges.length }, (_, k) => [pairs.edges.newcomer[k]!, pairs.edges.sponsor[k]!, pairs.edges.score[k]!] as const);
+        const result = assign({ newcomers: newcomers.length, capacities: pairs.capacities, edges });
+        pairs.release();
+
+        // Assert
+        for (const [i, j] of result.pairs) {
+          const newcomer = newcomers[i]!;
+          const sponsor = world.sponsors.find((s) => s.userId === pairs.sponsorIds[j])!;
+          expect(failingRules(newcomer, sponsor, world.ctx)).to.deep.equal([]);
+          expect(brokenNewRules(newcomer, sponsor, world.ctx)).to.deep.equal([]);
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 });
