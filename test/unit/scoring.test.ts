@@ -171,10 +171,11 @@ describe('scoring', () => {
       expect(reasons.map((r) => r.text)).to.deep.equal([
         'Both in Alcoholics Anonymous',
         'Both speak English',
-        '6 years of recovery; program minimum 1 year',
+        // 6 × 365 days span two February 29s: not yet the sixth anniversary.
+        '5 years of recovery, 5 years more than the newcomer; program minimum 1 year',
         'Shared experience: alcohol',
         'Both take a spiritual approach',
-        '1.5 h a week in common',
+        'about an hour and a half a week in common (full points from 3 hours)',
         'Can keep in touch by phone',
         '3 of 3 places free',
       ]);
@@ -189,7 +190,8 @@ describe('scoring', () => {
 
     it('when the sponsor is a mentor in an accepted program, then the reason names the role and the program', () => {
       const { reasons } = scorePair(makeNewcomer({ acceptedPrograms: ['smart'] }), makeSponsor({ program: 'smart' }), makeContext());
-      expect(reasons[0]?.text).to.equal('Mentor in SMART Recovery, an accepted program');
+      expect(reasons[0]?.text).to.equal('Mentor in SMART Recovery, an accepted program of a different kind');
+      expect(reasons[0]?.newcomerText).to.equal('Mentor in SMART Recovery, an accepted program');
     });
 
     it('when reasons go to a newcomer, then only program, languages, time, availability, modes and card experiences remain', () => {
@@ -219,7 +221,7 @@ describe('scoring', () => {
 
     it('when the only shared experience is not on the sponsor card, then the newcomer sees no experience reason', () => {
       const { reasons } = scorePair(makeNewcomer({ experiences: ['parent'] }), makeSponsor(), makeContext());
-      expect(reasons.find((r) => r.factor === 'experiences')?.text).to.equal('Shared experience: parent');
+      expect(reasons.find((r) => r.factor === 'experiences')?.text).to.equal('Shared experience: being a parent');
       expect(newcomerSafeReasons(reasons).map((r) => r.factor)).to.not.include('experiences');
     });
 
@@ -227,11 +229,11 @@ describe('scoring', () => {
       const sponsor = makeSponsor({ recoveryDate: daysAgo(SAMPLE_NOW, 400), program: 'smart' });
       const { reasons } = scorePair(makeNewcomer({ acceptedPrograms: ['smart'], recoveryDate: undefined }), sponsor, makeContext());
       const text = reasons.map((r) => r.text).join(' | ');
-      expect(text).to.include('13 months of recovery; program minimum 180 days');
+      expect(text).to.include('1 year and 1 month of recovery, 1 year and 1 month more than the newcomer; program minimum 180 days');
       expect(text).to.not.match(/relapse|reset|only|lost|fail|again/i);
     });
 
-    const durations: [number, string][] = [[1, '1 day'], [45, '45 days'], [180, '5 months'], [365, '1 year'], [400, '13 months'], [730, '2 years'], [2191, '5 years'], [3650, '10 years']];
+    const durations: [number, string][] = [[1, '1 day'], [45, '45 days'], [180, '5 months'], [365, '1 year'], [400, '1 year and 1 month'], [730, '2 years'], [2191, '6 years'], [3650, '9 years']];
     for (const [days, text] of durations) {
       it(`when the duration is ${days} days, then it reads '${text}'`, () => {
         expect(durationText(days)).to.equal(text);
@@ -250,7 +252,7 @@ describe('scoring', () => {
       });
     }
 
-    const hours: [number, string][] = [[45, '45 min'], [60, '1 h'], [210, '3.5 h'], [225, '3.8 h']];
+    const hours: [number, string][] = [[45, 'about 45 minutes'], [60, 'about an hour'], [210, 'about 4 hours'], [225, 'about 4 hours']];
     for (const [minutes, text] of hours) {
       it(`when ${minutes} minutes are in common, then it reads '${text}'`, () => {
         expect(hoursText(minutes)).to.equal(text);
