@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
 import { prepareDatabase } from '../../src/prepare.ts';
 import { SEED_PROGRAMS, SEED_V1, SEED_VERSION } from '../../src/programs/program-seed.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
@@ -28,7 +29,9 @@ describe('programs: PUT /api/v1/admin/programs/{key}', () => {
     minRecoveryDays: 30 + i,
     minRecoveryGapDays: 0,
     genderRule: 'none',
-    requiresOwnSponsor: false,
+    ownSponsor: 'none',
+    completedStepsPreferred: false,
+    timeCountedAs: 'recovery',
     experiences: ['alcohol'],
     sources: [{ title: `Racing literature ${i}`, url: `https://example.org/racing/${i}` }],
     notes: `Round rules ${i}`,
@@ -72,8 +75,9 @@ describe('programs: PUT /api/v1/admin/programs/{key}', () => {
     const body = { name: 'Older Client Anonymous', family: 'twelve-step', roleWord: 'sponsor', genderRule: 'none', requiresOwnSponsor: false, experiences: [] };
     const put = await t.request.put('/api/v1/admin/programs/older-client').set(bearer(admin)).send(body);
     expect(put.status).to.equal(200);
-    expect(put.body).to.include({ key: 'older-client', pairing: 'sponsor', notes: '' });
+    expect(put.body).to.include({ key: 'older-client', pairing: 'sponsor', notes: '', ownSponsor: 'none', completedStepsPreferred: false, timeCountedAs: 'recovery', minRecoveryGapDays: 0 });
     expect(put.body).not.to.have.property('roleWord');
+    expect(put.body).not.to.have.property('requiresOwnSponsor');
     expect(put.body.sources).to.deep.equal([]);
   });
 
@@ -189,11 +193,22 @@ describe('programs: the seed upgrades a database made by earlier code', () => {
       const d = docs.get(key)!;
       expect(d, key).to.deep.include({ ...rules, seedVersion: SEED_VERSION, editedByAdmin: false });
       expect(d, key).not.to.have.property('roleWord');
+      expect(d, key).not.to.have.property('requiresOwnSponsor');
     }
     expect(docs.get('aa')!.weights).to.deep.equal({ availability: 7 });
-    const { roleWord: _r, ...adminValues } = adminSmart;
-    expect(docs.get('smart')).to.deep.equal({ ...adminValues, pairing: 'mentor', sources: [], notes: '', seedVersion: SEED_VERSION, editedByAdmin: true });
-    expect(docs.get('springfield-group')).to.deep.include({ name: 'Springfield Group', pairing: 'sponsor', sources: [], notes: '', minRecoveryDays: 180 });
+    const { roleWord: _r, requiresOwnSponsor: _o, ...adminValues } = adminSmart;
+    expect(docs.get('smart')).to.deep.equal({
+      ...adminValues,
+      pairing: 'mentor',
+      sources: [],
+      notes: '',
+      ownSponsor: 'none',
+      completedStepsPreferred: false,
+      timeCountedAs: 'recovery',
+      seedVersion: SEED_VERSION,
+      editedByAdmin: true,
+    });
+    expect(docs.get('springfield-group')).to.deep.include({ name: 'Springfield Group', pairing: 'sponsor', sources: [], notes: '', minRecoveryDays: 180, ownSponsor: 'none' });
     expect(docs.get('springfield-group')).not.to.have.property('roleWord');
   });
 
@@ -217,5 +232,92 @@ describe('programs: the seed upgrades a database made by earlier code', () => {
     const docs = await t.db.conn.collection('programs').find().toArray();
     expect(docs.map((d) => String(d._id)).sort()).to.deep.equal(SEED_PROGRAMS.map((p) => p.key).sort());
     for (const d of docs) expect(d).to.include({ seedVersion: SEED_VERSION, editedByAdmin: false });
+  });
+});
+
+// A database made by the code before this change (seed version 2), read from a
+// fixture that code wrote (test/fixtures/programs-seed-v2.json: its SEED_PROGRAMS
+// as its seed() inserted them), with one seeded program an admin edited and one
+// program an admin added, each as that code's admin PUT stored them.
+describe('programs: the seed upgrades a database made by seed version 2', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('programs-upgrade-v2');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const seededAt = new Date('2026-06-01T00:00:00Z');
+  const editedAt = new Date('2026-07-01T00:00:00Z');
+
+  async function writeVersion2Database(): Promise<void> {
+    const v2 = JSON.parse(await readFile(new URL('../fixtures/programs-seed-v2.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>;
+    const programs = t.db.conn.collection('programs');
+    await programs.deleteMany({});
+    await programs.insertMany(v2.map((d) => ({ ...d, _id: d._id as never, updatedAt: seededAt })));
+    // The v2 admin PUT: $set of the rules, editedByAdmin true.
+    await programs.updateOne({ _id: 'na' as never }, { $set: { minRecoveryDays: 730, requiresOwnSponsor: true, editedByAdmin: true, updatedAt: editedAt } });
+    await programs.insertOne({
+      _id: 'springfield-group' as never,
+      name: 'Springfield Group',
+      family: 'twelve-step',
+      pairing: 'sponsor',
+      minRecoveryDays: 180,
+      minRecoveryGapDays: 365,
+      genderRule: 'same-gender-by-default',
+      requiresOwnSponsor: false,
+      experiences: ['alcohol'],
+      sources: [],
+      notes: 'Ours',
+      editedByAdmin: true,
+      updatedAt: editedAt,
+    });
+  }
+
+  it('when the service starts on it, then unedited programs take the version 3 rules, the edited one keeps its values with defaults for the new fields', async () => {
+    // Arrange
+    await writeVersion2Database();
+    const v2 = new Map((await t.db.conn.collection('programs').find().toArray()).map((d) => [String(d._id), d]));
+    expect(v2.get('aa')).to.include({ seedVersion: 2, minRecoveryGapDays: 365, requiresOwnSponsor: true });
+
+    // Act
+    await prepareDatabase(t.db.conn, { buildIndexes: false, now: new Date('2026-08-01T00:00:00Z') });
+
+    // Assert: unedited programs equal the current seed (Celebrate Recovery's hard rules, Al-Anon's time in the program, WFS's members).
+    const docs = new Map((await t.db.conn.collection('programs').find().toArray()).map((d) => [String(d._id), d]));
+    for (const { key, ...rules } of SEED_PROGRAMS.filter((p) => p.key !== 'na')) {
+      const { _id, updatedAt: _u, ...stored } = docs.get(key)!;
+      expect(stored, key).to.deep.equal({ ...rules, seedVersion: SEED_VERSION, editedByAdmin: false });
+    }
+    expect(docs.get('celebrate-recovery')).to.include({ ownSponsor: 'required', minStepsCompleted: 12, genderRule: 'same-required', minRecoveryDays: 365 });
+    expect(docs.get('al-anon')).to.include({ timeCountedAs: 'program', minRecoveryDays: 0, ownSponsor: 'none', genderRule: 'none' });
+    expect(docs.get('wfs')!.memberGenders).to.deep.equal(['woman']);
+    expect(docs.get('aa')).to.include({ minRecoveryGapDays: 0, ownSponsor: 'preferred', completedStepsPreferred: true });
+    // The edited program: the admin's values stay, what they meant by requiresOwnSponsor becomes ownSponsor.
+    const na = docs.get('na')!;
+    expect(na).to.include({ minRecoveryDays: 730, minRecoveryGapDays: 365, ownSponsor: 'required', completedStepsPreferred: false, timeCountedAs: 'recovery', seedVersion: SEED_VERSION, editedByAdmin: true });
+    expect(na.updatedAt).to.deep.equal(editedAt);
+    expect(na).not.to.have.property('requiresOwnSponsor');
+    expect(docs.get('springfield-group')).to.include({ ownSponsor: 'none', minRecoveryGapDays: 365, notes: 'Ours', timeCountedAs: 'recovery' });
+    expect(docs.get('springfield-group')).not.to.have.property('requiresOwnSponsor');
+  });
+
+  it('when the upgraded programs are read through the API, then members see the new settings', async () => {
+    // Arrange
+    await writeVersion2Database();
+    await prepareDatabase(t.db.conn, { buildIndexes: false, now: new Date('2026-08-01T00:00:00Z') });
+    await t.engine.programsChanged('test');
+    const admin = await makeAdmin(t);
+
+    // Act
+    const listed = (await t.request.get('/api/v1/programs').set(bearer(admin))).body.programs as Array<Record<string, unknown>>;
+
+    // Assert
+    const byKey = new Map(listed.map((p) => [p.key, p]));
+    expect(byKey.get('celebrate-recovery')).to.include({ ownSponsor: 'required', minStepsCompleted: 12, genderRule: 'same-required' });
+    expect(byKey.get('na')).to.include({ ownSponsor: 'required', minRecoveryDays: 730 });
+    expect(byKey.get('springfield-group')).to.include({ ownSponsor: 'none' });
+    for (const p of listed) expect(p).not.to.have.property('requiresOwnSponsor');
   });
 });
