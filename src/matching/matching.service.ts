@@ -233,7 +233,8 @@ function noneEligibleReasons(
 function capacityReasons(eligible: number, zeroScore: number): RunDoc['unmatched'][number]['reasons'] {
   const reasons: RunDoc['unmatched'][number]['reasons'] = [];
   const full = eligible - zeroScore;
-  if (full > 0) reasons.push({ text: text('unmatched.allFull', { sponsors: count(full, 'unit.eligibleSponsor', 'unit.eligibleSponsors') }) });
+  if (full === 1) reasons.push({ text: TEXTS['unmatched.oneFull'] });
+  if (full > 1) reasons.push({ text: text('unmatched.allFull', { sponsors: count(full, 'unit.eligibleSponsor', 'unit.eligibleSponsors') }) });
   if (zeroScore > 0) reasons.push({ text: text('unmatched.zeroScore', { sponsors: count(zeroScore, 'unit.eligibleSponsor', 'unit.eligibleSponsors') }) });
   return reasons;
 }

@@ -92,9 +92,8 @@ export const TEXTS = {
   // ---- a newcomer left unmatched by a pool run ----
   'unmatched.noneEligible': 'No sponsor passes every rule for this newcomer.',
   'unmatched.allFull': 'Every eligible sponsor’s places were taken by other newcomers in this run: {sponsors}, all full.',
+  'unmatched.oneFull': 'The one eligible sponsor’s places were taken by other newcomers in this run: 1 eligible sponsor, full.',
   'unmatched.zeroScore': 'A run by score pairs only for a score above 0: {sponsors} with places left scored 0 for this newcomer.',
-  // Not expected from an optimal assignment; said plainly rather than hidden if it ever happens.
-  'unmatched.placesLeft': 'Not paired in this run although {sponsors} still had places.',
 
   // ---- no proposals: kind words, what to do now, and the crisis line ----
   'empty.noneInProgram': 'There is no {role} in {program} on this service yet. That is about how new the service is here, not about you.',
@@ -157,10 +156,34 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const alternatives = (prefix: string) =>
+  `(?:${(Object.entries(TEXTS) as Array<[string, string]>)
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([, t]) => escapeRegExp(t).replace('\\{n\\}', '\\d+'))
+    .join('|')})`;
+const DURATION = '\\d+ (?:days?|months?|years?)(?: and \\d+ months?)?';
+// What each value may be, where the table decides it: '3.3 h' is no amount of time the table says.
+const VALUE_PATTERNS: Readonly<Record<string, string>> = {
+  amount: alternatives('hours.'),
+  time: DURATION,
+  gap: DURATION,
+  minimum: DURATION,
+  years: '\\d+ years?',
+  places: '\\d+ places?',
+  steps: '\\d+ steps?',
+  sponsors: '\\d+ eligible sponsors?',
+  free: '-?\\d+',
+  shared: '\\d+',
+  total: '\\d+',
+  full: '\\d+',
+  km: '\\d+',
+  maxKm: '\\d+(?:\\.\\d+)?',
+};
+
 // Whole sentences only: the small words (units, amounts) are parts of sentences, and would match almost anything.
 const TEMPLATE_PATTERNS = (Object.entries(TEXTS) as Array<[string, string]>)
   .filter(([key]) => !key.startsWith('unit.') && !key.startsWith('hours.'))
-  .map(([, t]) => new RegExp(`^${t.split(/\{\w+\}/).map(escapeRegExp).join('.+?')}$`, 's'));
+  .map(([, t]) => new RegExp(`^${escapeRegExp(t).replace(/\\\{(\w+)\\\}/g, (_, name: string) => `(?:${VALUE_PATTERNS[name] ?? '.+?'})`)}$`, 's'));
 
 /** Whether a sentence is one of the table's sentences with its values filled in (for tests and reviews). */
 export function isFromTable(sentence: string): boolean {
