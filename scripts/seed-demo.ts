@@ -40,9 +40,12 @@ import type { AgeBand, AvailabilityWindow, ContactMode, Day, Gender, Orientation
 import { canonicalLanguageTag, mergeWindows, round2 } from '../src/profiles/profile-fields.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../src/profiles/profiles.repository.ts';
 import { createProgramsRepository, type StoredProgram } from '../src/programs/programs.repository.ts';
+import { createVettingRepository } from '../src/vetting/vetting.repository.ts';
 import { seededRandom } from '../test/support/profile-factories.ts';
 
 const SPONSORS = 300;
+/** Demo sponsors left waiting for a coordinator's vetting, so that vetting can be tried. */
+const PENDING_VETTING = 3;
 const NEWCOMERS = 200;
 const SEED = 20250312;
 const DEMO_PASSWORD = 'serenity-demo-2025';
@@ -363,6 +366,34 @@ async function ensureCoordinators(
   return { created, changed };
 }
 
+/**
+ * Approves the demo sponsors that have no vetting decision, but for the first
+ * few in programs that pair, left waiting. Also repairs a community seeded
+ * before vetting existed (whose sponsors would otherwise never be proposed).
+ */
+async function vetDemoSponsors(
+  db: OpenDatabase,
+  users: UsersRepository,
+  sponsors: ReadonlyArray<{ email: string }>,
+  programs: ReadonlyMap<string, StoredProgram>,
+  now: Date,
+): Promise<{ approved: string[]; pending: string[] }> {
+  const profiles = createProfilesRepository(db.conn);
+  const vetting = createVettingRepository(db.conn);
+  const decided = await vetting.currentAll();
+  const approve: Array<{ sponsorId: string; decision: { program: string; status: 'approved' } }> = [];
+  const pending: string[] = [];
+  for (const s of sponsors) {
+    const u = await users.findByEmail(s.email);
+    const profile = u && (await profiles.getSponsor(u._id));
+    if (!profile || decided.has(profile._id)) continue;
+    if (pending.length < PENDING_VETTING && programs.get(profile.program)?.pairing !== 'none') pending.push(s.email);
+    else approve.push({ sponsorId: profile._id, decision: { program: profile.program, status: 'approved' } });
+  }
+  await vetting.insertFirst(approve, 'seed-demo', now);
+  return { approved: approve.map((a) => a.sponsorId), pending };
+}
+
 async function run(db: OpenDatabase, production: boolean, baseUrl: string): Promise<void> {
   const now = new Date();
   await prepareDatabase(db.conn, { buildIndexes: production, now });
@@ -385,6 +416,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
   let created = 0;
   let profilesAdded = 0;
   const newcomerIds: string[] = [];
+  let vetted: { approved: string[]; pending: string[] };
   if (alreadySeeded) {
     process.stderr.write(`seed:demo: ${sponsors[0]!.email} and ${lastEmail} already exist: the demo community is already seeded; no members added.\n`);
     for (const n of newcomers) {
@@ -395,6 +427,11 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
     const fixed = await ensureCoordinators(users, coordinators, () => hashPassword(DEMO_PASSWORD), now);
     created += fixed.created;
     if (fixed.changed > 0) process.stderr.write(`seed:demo: gave ${fixed.changed} demo coordinator(s) the programs they were missing.\n`);
+    vetted = await vetDemoSponsors(db, users, sponsors, programs, now);
+    if (vetted.approved.length > 0) {
+      await feed.publish(vetted.approved.map((id) => ({ kind: 'sponsor' as const, id })), 'seed-demo');
+      process.stderr.write(`seed:demo: approved ${vetted.approved.length} demo sponsor(s) seeded before vetting.\n`);
+    }
   } else {
     const started = performance.now();
     process.stderr.write('seed:demo: hashing the demo password (argon2id, once)…\n');
@@ -422,6 +459,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
       progressLine('newcomers', k + 1, newcomers.length);
     }
     created += (await ensureCoordinators(users, coordinators, () => Promise.resolve(passwordHash), now)).created;
+    vetted = await vetDemoSponsors(db, users, sponsors, programs, now);
     // A running `npm start` follows this feed and indexes each sponsor within a few seconds.
     for (let k = 0; k < newSponsorIds.length; k += 100) {
       const chunk = newSponsorIds.slice(k, k + 100);
@@ -468,6 +506,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
     'Coordinators:',
     ...coordinators.map((c) => `  ${c.email}  ${c.programs.join(', ')}`),
     `Sponsors: ${email('sponsor', 1)} … ${email('sponsor', SPONSORS)}; newcomers: ${email('newcomer', 1)} … ${email('newcomer', NEWCOMERS)}`,
+    ...(vetted.pending.length ? [`Waiting for a coordinator's vetting (GET /api/v1/coordinator/sponsors?vetting=pending): ${vetted.pending.join(', ')}`] : []),
     `The service: ${baseUrl} (API docs at ${baseUrl}/docs)`,
     '',
   ];

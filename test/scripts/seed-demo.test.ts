@@ -105,6 +105,45 @@ describe('scripts/seed-demo.ts', function () {
     expect(existsSync(join(dataDir, 'server.json'))).to.equal(false);
   });
 
+  /** The vetting state of every demo sponsor: approved ones by user id, and the emails of those without a decision. */
+  async function demoVetting() {
+    const decisions = await conn.collection('sponsor_vetting').find().toArray();
+    const sponsorIds = (await conn.collection('sponsor_profiles').find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+    const decided = new Set(decisions.map((d) => String(d.entity)));
+    const undecided = await Promise.all(
+      sponsorIds.filter((id) => !decided.has(id)).map(async (id) => String((await conn.collection('users').findOne({ _id: id as never }))?.email)),
+    );
+    return { decisions, sponsorIds, undecided: undecided.sort() };
+  }
+
+  it('when the demo is seeded, then every demo sponsor is approved by vetting but 3, printed as waiting for a coordinator', async () => {
+    const { decisions, sponsorIds, undecided } = await demoVetting();
+
+    expect(sponsorIds).to.have.length(300);
+    expect(decisions).to.have.length(297);
+    for (const d of decisions) expect(d).to.deep.include({ n: 1, by: 'seed-demo', state: { program: d.state.program, status: 'approved' } });
+    expect(undecided).to.have.length(3);
+    const waiting = /^Waiting for a coordinator's vetting \(GET \/api\/v1\/coordinator\/sponsors\?vetting=pending\): (.+)$/m.exec(firstRun.stdout);
+    expect(waiting, firstRun.stdout).to.not.equal(null);
+    expect(waiting![1]!.split(', ').sort()).to.deep.equal(undecided);
+  });
+
+  it('when a community was seeded before vetting existed, then a second run approves its sponsors and leaves the same 3 waiting', async () => {
+    const before = await demoVetting();
+    await conn.collection('sponsor_vetting').deleteMany({});
+
+    const res = await seedDemo(['--base-url', 'http://127.0.0.1:3998']);
+
+    expect(res.code, res.stderr).to.equal(0);
+    expect(res.stderr).to.include('approved 297 demo sponsor(s) seeded before vetting');
+    const after = await demoVetting();
+    expect(after.decisions).to.have.length(297);
+    expect(after.undecided).to.deep.equal(before.undecided);
+    const again = await seedDemo(['--base-url', 'http://127.0.0.1:3998']);
+    expect(again.stderr).not.to.include('seeded before vetting');
+    expect((await demoVetting()).decisions).to.have.length(297);
+  });
+
   it('when no running server is recorded, then the URLs follow --base-url, or else HOST and PORT with a note on stderr', async () => {
     const [withBaseUrl, fromPort] = await Promise.all([seedDemo(['--base-url', 'https://demo.example.org:8443/']), seedDemo([])]);
 
