@@ -68,6 +68,18 @@ const recoveryDate = z
     example: '2024-03-15',
   });
 
+const programSince = z
+  .string()
+  .superRefine((date, ctx) => {
+    if (!isCalendarDate(date)) ctx.addIssue({ code: 'custom', message: 'Must be a date as YYYY-MM-DD.' });
+    else if (date < EARLIEST_RECOVERY_DATE) ctx.addIssue({ code: 'custom', message: `Must be on or after ${EARLIEST_RECOVERY_DATE}.` });
+  })
+  .meta({
+    format: 'date',
+    description: 'When the member first came to the program (YYYY-MM-DD): the time that counts in programs that count time in the program, such as Al-Anon and Nar-Anon, instead of a recovery date.',
+    example: '2019-06-01',
+  });
+
 const location = z.strictObject({
   region: z.string().trim().min(1).max(80),
   lat: z.number().min(-90).max(90),
@@ -102,7 +114,12 @@ const newcomerProfileFields = z
     wantsLgbtqAffirming: z.boolean().default(false),
     orientationMustMatch: z.boolean().default(true),
     preferredAgeBands: z.array(ageBand).max(6).optional(),
-    maxDistanceKm: z.number().positive().max(20_000).optional(),
+    maxDistanceKm: z.number().positive().max(20_000).optional().describe('How far the newcomer would travel to meet in person, in km (default 50)'),
+    programSince: programSince.optional(),
+    acceptsAsyncOnly: z
+      .boolean()
+      .default(false)
+      .describe('Contact by text with no hour in common is fine: without it, a sponsor with no hour in common is never proposed'),
     seeking: z.boolean().default(true),
   })
   .meta({ id: 'NewcomerProfileInput' });
@@ -110,13 +127,28 @@ const newcomerProfileFields = z
 const sponsorProfileFields = z
   .strictObject({
     ...common,
-    recoveryDate,
+    // Required unless the program counts time in the program (then programSince is): the service checks which.
+    recoveryDate: recoveryDate.optional(),
+    programSince: programSince.optional(),
     lgbtqAffirming: z.boolean().default(false),
     experiencesOnCard: z.array(experience).max(30).default([]),
     capacity: z.number().int().min(1).max(10),
     acceptingNewcomers: z.boolean().default(true),
     hasOwnSponsor: z.boolean().default(false),
     stepsCompleted: z.number().int().min(0).max(12).default(0),
+    sponsorsGenders: z
+      .array(gender)
+      .min(1)
+      .max(5)
+      .optional()
+      .describe('The genders of newcomers you will sponsor. Absent: as the program\'s gender rule pairs people'),
+    newcomerAgeBands: z.array(ageBand).min(1).max(6).optional().describe('The age bands of newcomers you will sponsor. Absent: any age'),
+    languagesForSponsoring: z
+      .array(language)
+      .min(1)
+      .max(10)
+      .optional()
+      .describe('The languages you will sponsor in, among your languages. Absent: all of them'),
     bio: z.string().trim().max(500).optional(),
   })
   .meta({ id: 'SponsorProfileInput' });
@@ -139,5 +171,11 @@ export const newcomerProfileView = newcomerProfileFields
   .extend({ userId: z.string(), displayName: z.string(), availability: z.array(windowView), updatedAt: z.string() })
   .meta({ id: 'NewcomerProfile' });
 export const sponsorProfileView = sponsorProfileFields
-  .extend({ userId: z.string(), displayName: z.string(), availability: z.array(windowView), updatedAt: z.string() })
+  .extend({
+    userId: z.string(),
+    displayName: z.string(),
+    availability: z.array(windowView),
+    availableSince: z.string().optional().describe('When you last started taking newcomers (set by the service): among equal matches, who waited longer comes first'),
+    updatedAt: z.string(),
+  })
   .meta({ id: 'SponsorProfile' });

@@ -2,7 +2,9 @@ import { AppError, notFound, type FieldError } from '../errors.ts';
 import type { Actor } from '../access/actor.ts';
 import { newcomerAccess } from '../access/policy.ts';
 import type { UsersRepository } from '../auth/users.repository.ts';
-import type { ProgramsRepository } from '../programs/programs.repository.ts';
+import type { ProgramsRepository, StoredProgram } from '../programs/programs.repository.ts';
+import { isProgramMember, primaryLanguage } from '../matching/eligibility.ts';
+import type { Gender } from './profile-types.ts';
 import type { Checked } from '../http/parse.ts';
 import type { NewcomerProfileBody, NewcomerProfileInput, SponsorProfileBody, SponsorProfileInput } from './profiles.schemas.ts';
 import type { ProfilesRepository, StoredNewcomer, StoredSponsor } from './profiles.repository.ts';
@@ -36,8 +38,21 @@ type DataChecked = Partial<{
   experiences: string[];
   experiencesOnCard: string[];
   recoveryDate: string;
+  programSince: string;
   timezone: string;
+  gender: string;
+  languages: string[];
+  languagesForSponsoring: string[];
 }>;
+
+/** Which profile is checked: a sponsor's counted date is required, a newcomer's is optional. */
+type ProfileKind = 'newcomer' | 'sponsor';
+
+/** "Women for Sobriety is for women only" in the words of its memberGenders rule. */
+function memberGendersError(path: string, program: StoredProgram): FieldError {
+  const genders = (program.memberGenders ?? []).join(', ');
+  return { path, message: `${program.name} is only for members of these genders (the program's memberGenders rule): ${genders}.` };
+}
 
 /**
  * Checks that need data or the clock: known programs and experiences, a
@@ -45,13 +60,38 @@ type DataChecked = Partial<{
  * schema, even when others did not, so that one answer lists every error; a
  * check whose inputs failed the schema is skipped (its field is already named).
  */
-async function dataErrors(deps: ProfilesDeps, fields: DataChecked, schemaErrors: readonly FieldError[]): Promise<FieldError[]> {
+async function dataErrors(deps: ProfilesDeps, kind: ProfileKind, fields: DataChecked, schemaErrors: readonly FieldError[]): Promise<FieldError[]> {
   const failed = (field: string) => schemaErrors.some((e) => e.path === field || e.path.startsWith(`${field}.`));
   const errors: FieldError[] = [];
   const program = fields.program === undefined ? undefined : await deps.programs.get(fields.program);
   if (fields.program !== undefined && !program) errors.push({ path: 'program', message: 'Unknown program.' });
+  const gender = failed('gender') ? undefined : (fields.gender as Gender | undefined);
+  // A program for members of some genders only (Women for Sobriety): a hard rule
+  // for both sides, so a profile outside it is refused rather than stored and never matched.
+  if (program && gender !== undefined && !isProgramMember(program, gender)) errors.push(memberGendersError('program', program));
   for (const [i, key] of (fields.acceptedPrograms ?? []).entries()) {
-    if (!(await deps.programs.exists(key))) errors.push({ path: `acceptedPrograms.${i}`, message: 'Unknown program.' });
+    const accepted = await deps.programs.get(key);
+    if (!accepted) errors.push({ path: `acceptedPrograms.${i}`, message: 'Unknown program.' });
+    else if (gender !== undefined && !isProgramMember(accepted, gender)) errors.push(memberGendersError(`acceptedPrograms.${i}`, accepted));
+  }
+  if (program && kind === 'sponsor') {
+    // The date the program counts time from is required of a sponsor (Al-Anon: time in the program).
+    const counted = program.timeCountedAs === 'program' ? 'programSince' : 'recoveryDate';
+    if (fields[counted] === undefined && !failed(counted)) {
+      errors.push({
+        path: counted,
+        message:
+          counted === 'programSince'
+            ? `Required: ${program.name} counts time in the program, from when you first came (YYYY-MM-DD).`
+            : 'Required: the start of your continuous recovery (YYYY-MM-DD).',
+      });
+    }
+  }
+  if (!failed('languages') && fields.languages !== undefined) {
+    const mine = new Set(fields.languages.map(primaryLanguage));
+    for (const [i, tag] of (fields.languagesForSponsoring ?? []).entries()) {
+      if (!mine.has(primaryLanguage(tag))) errors.push({ path: `languagesForSponsoring.${i}`, message: 'Must be one of your languages.' });
+    }
   }
   if (program) {
     for (const [i, e] of (fields.experiences ?? []).entries()) {
@@ -66,13 +106,16 @@ async function dataErrors(deps: ProfilesDeps, fields: DataChecked, schemaErrors:
   if (fields.recoveryDate && fields.timezone && fields.recoveryDate > localDate(fields.timezone, deps.clock())) {
     errors.push({ path: 'recoveryDate', message: 'Must not be after today in your time zone.' });
   }
+  if (fields.programSince && fields.timezone && fields.programSince > localDate(fields.timezone, deps.clock())) {
+    errors.push({ path: 'programSince', message: 'Must not be after today in your time zone.' });
+  }
   return errors;
 }
 
 /** The parsed profile, or one 400 with the schema's errors and the data checks' errors together. */
-async function checked<T extends DataChecked>(deps: ProfilesDeps, body: Checked<T>): Promise<T> {
+async function checked<T extends DataChecked>(deps: ProfilesDeps, kind: ProfileKind, body: Checked<T>): Promise<T> {
   const schemaErrors = body.ok ? [] : body.errors;
-  const errors = [...schemaErrors, ...(await dataErrors(deps, body.ok ? body.value : body.valid, schemaErrors))];
+  const errors = [...schemaErrors, ...(await dataErrors(deps, kind, body.ok ? body.value : body.valid, schemaErrors))];
   if (!body.ok || errors.length) throw invalid(errors);
   return body.value;
 }
@@ -135,7 +178,7 @@ async function claimLimitedChange(deps: ProfilesDeps, before: StoredNewcomer | u
 }
 
 export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, body: NewcomerProfileBody) {
-  const input = await checked(deps, body);
+  const input = await checked(deps, 'newcomer', body);
   const doc = {
     ...input,
     ...(await storedFields(deps, actor, input)),
@@ -153,12 +196,29 @@ export async function getNewcomerProfile(deps: ProfilesDeps, actor: Actor) {
   return view(doc);
 }
 
+/**
+ * When the sponsor started taking newcomers, for ties (TIE_RULE): kept while
+ * they stay open, set now when they open (or first appear open), and dropped
+ * while they are closed, so that reopening counts from then.
+ */
+function availableSinceAfter(before: StoredSponsor | undefined, accepting: boolean, now: Date): string | undefined {
+  if (!accepting) return undefined;
+  if (before?.acceptingNewcomers === true && before.availableSince !== undefined) return before.availableSince;
+  return now.toISOString();
+}
+
 export async function putSponsorProfile(deps: ProfilesDeps, actor: Actor, body: SponsorProfileBody) {
-  const input = await checked(deps, body);
+  const input = await checked(deps, 'sponsor', body);
+  const { languagesForSponsoring, ...rest } = input;
+  const availableSince = availableSinceAfter(await deps.profiles.getSponsor(actor.id), input.acceptingNewcomers, deps.clock());
   const doc = {
-    ...input,
+    ...rest,
     ...(await storedFields(deps, actor, input)),
     experiencesOnCard: [...new Set(input.experiencesOnCard)],
+    ...(languagesForSponsoring !== undefined ? { languagesForSponsoring: [...new Set(languagesForSponsoring)] } : {}),
+    ...(input.sponsorsGenders !== undefined ? { sponsorsGenders: [...new Set(input.sponsorsGenders)] } : {}),
+    ...(input.newcomerAgeBands !== undefined ? { newcomerAgeBands: [...new Set(input.newcomerAgeBands)] } : {}),
+    ...(availableSince !== undefined ? { availableSince } : {}),
   } as StoredSponsor;
   await deps.profiles.putSponsor(doc);
   // The index changes before the response: the very next proposals request sees it.
