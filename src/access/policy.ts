@@ -76,6 +76,16 @@ export function requireSponsorCoordinator(actor: Actor, sponsor: { program: stri
 }
 
 /**
+ * A vetting decision: a coordinator of the sponsor's program (or an admin),
+ * and never about themselves (someone who coordinates and also sponsors is
+ * vetted by another coordinator).
+ */
+export function requireVettingDecisionAccess(actor: Actor, sponsor: { userId: string; program: string } | undefined): void {
+  requireSponsorCoordinator(actor, sponsor);
+  if (actor.id === sponsor!.userId) throw new AppError('forbidden', 'cannot-vet-self', 'Another coordinator of your program vets your own sponsor profile.');
+}
+
+/**
  * Which sponsors a coordinator lists for vetting: those of the programs they
  * coordinate (all for an admin), or of the one program they name, if it is theirs.
  */

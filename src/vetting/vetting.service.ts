@@ -1,5 +1,5 @@
 import type { Actor } from '../access/actor.ts';
-import { requireSponsorCoordinator, sponsorListScope } from '../access/policy.ts';
+import { requireSponsorCoordinator, requireVettingDecisionAccess, sponsorListScope } from '../access/policy.ts';
 import type { ProfilesRepository, StoredSponsor } from '../profiles/profiles.repository.ts';
 import type { ProgramsRepository } from '../programs/programs.repository.ts';
 import type { VettingRecord, VettingRepository } from './vetting.repository.ts';
@@ -94,7 +94,7 @@ export async function getSponsorForCoordinator(deps: VettingDeps, actor: Actor, 
  */
 export async function vetSponsor(deps: VettingDeps, actor: Actor, sponsorId: string, input: { approved: boolean; note?: string }) {
   const doc = await deps.profiles.getSponsor(sponsorId);
-  requireSponsorCoordinator(actor, doc);
+  requireVettingDecisionAccess(actor, doc ? { userId: doc._id, program: doc.program } : undefined);
   const sponsor = doc!;
   const note = input.note?.trim();
   const record = await deps.vetting.decide(

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createUsersRepository } from '../../src/auth/users.repository.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { startSecondInstance } from '../support/second-instance.ts';
 import { bearer, makeAdmin, makeCoordinator, registerMember, sponsorBody, withNewcomer, withSponsor, type Member } from '../support/factories.ts';
@@ -45,6 +46,7 @@ describe('sponsor vetting: coordinators approve or refuse sponsors before they a
     expect(res.status).to.equal(200);
     return res.body.vetting as { status: string; message: string };
   };
+  const makeCoordinatorOf = (m: Member, programs: string[]) => createUsersRepository(t.db.conn, t.feed).setCoordinatorOf(m.id, programs);
   const auditAbout = async (subject: string): Promise<AuditEntry[]> =>
     (await t.request.get('/api/v1/admin/audit').query({ subject }).set(bearer(admin))).body.entries;
 
@@ -145,6 +147,8 @@ describe('sponsor vetting: coordinators approve or refuse sponsors before they a
   it('when the vetting routes get bad input or the wrong caller, then a clear problem: 400 naming the field, 404 for an unknown sponsor, 403 for another program or a member', async () => {
     const kim = await withSponsor(t, {}, { displayName: 'Kim' }, { vetted: false });
     const member = await registerMember(t);
+    const coordinatorSponsor = await withSponsor(t, {}, { displayName: 'Cy' }, { vetted: false });
+    await makeCoordinatorOf(coordinatorSponsor, ['na']);
     const cases: Array<[string, () => Promise<{ status: number; body: { type: string; errors?: Array<{ path: string }> } }>, number, string, string[]?]> = [
       ['no body', () => vet(coordinator, kim, {}), 400, '/problems/invalid-request', ['approved']],
       ['approved not a boolean, an unknown field', () => vet(coordinator, kim, { approved: 'yes', score: 3 }), 400, '/problems/invalid-request', ['approved', 'score']],
@@ -156,6 +160,7 @@ describe('sponsor vetting: coordinators approve or refuse sponsors before they a
       ['a coordinator of another program, read', () => t.request.get(`/api/v1/coordinator/sponsors/${kim.id}`).set(bearer(otherCoordinator)), 403, '/problems/not-coordinator-of-program'],
       ['a member', () => vet(member, kim, { approved: true }), 403, '/problems/forbidden'],
       ['the sponsor themself', () => vet(kim, kim, { approved: true }), 403, '/problems/forbidden'],
+      ['a coordinator who is the sponsor', () => vet(coordinatorSponsor, coordinatorSponsor, { approved: true }), 403, '/problems/cannot-vet-self'],
       ['a bad status filter', () => t.request.get('/api/v1/coordinator/sponsors').query({ vetting: 'maybe' }).set(bearer(coordinator)), 400, '/problems/invalid-request', ['vetting']],
     ];
     for (const [what, call, status, type, paths] of cases) {
@@ -170,6 +175,7 @@ describe('sponsor vetting: coordinators approve or refuse sponsors before they a
     expect(await proposedNames()).not.to.include('Kim');
     expect((await t.request.get(`/api/v1/coordinator/sponsors/${kim.id}`).set(bearer(coordinator))).body.vetting.history).to.deep.equal([]);
     expect((await auditAbout(kim.id)).map((e) => e.action)).to.deep.equal(['read-sponsor-profile']);
+    expect((await t.request.get(`/api/v1/coordinator/sponsors/${coordinatorSponsor.id}`).set(bearer(coordinator))).body.vetting.status).to.equal('pending');
   });
 
   it("when a coordinator lists sponsors, reads one and decides, then each is one audit entry naming the coordinator and the sponsor", async () => {
