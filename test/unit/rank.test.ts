@@ -3,7 +3,7 @@ import { createCandidateIndex } from '../../src/matching/candidate-index.ts';
 import { explain, rank, rankProfiles } from '../../src/matching/rank.ts';
 import { scorePair } from '../../src/matching/scoring.ts';
 import { firstFailingRule } from '../../src/matching/eligibility.ts';
-import { RULES, type RuleName, type SponsorProfile } from '../../src/matching/types.ts';
+import { DEFAULT_WEIGHTS, RULES, type RuleName, type SponsorProfile } from '../../src/matching/types.ts';
 import {
   daysAgo,
   makeContext,
@@ -36,6 +36,32 @@ describe('rank', () => {
     expect(result.top[0]?.score).to.equal(result.top[1]?.score);
     expect(result.top[1]!.score).to.be.greaterThan(result.top[2]!.score);
     expect(result.eligibleCount).to.equal(3);
+  });
+
+  it('when scores tie, then fewer places in use come first, then the earlier availableSince, then the id (the stated tie rule)', () => {
+    // Arrange: free places weigh nothing, so places in use change no score; every sponsor scores the same.
+    const early = '2025-01-01T00:00:00.000Z';
+    const late = '2025-02-01T00:00:00.000Z';
+    const sponsors = [
+      makeSponsor({ userId: 'd', availableSince: early }),
+      makeSponsor({ userId: 'e', availableSince: late }),
+      makeSponsor({ userId: 'g', availableSince: early }),
+      makeSponsor({ userId: 'f', availableSince: early }),
+      makeSponsor({ userId: 'h' }),
+    ];
+    const index = createCandidateIndex(sponsors);
+    index.setUsedPlaces('d', 1);
+    const ctx = makeContext({ used: new Map([['d', 1]]), weights: { aa: { ...DEFAULT_WEIGHTS, freePlaces: 0 } } });
+
+    // Act
+    const fast = rank(index, makeNewcomer(), ctx, 10);
+    const slow = rankProfiles(sponsors, makeNewcomer(), ctx, 10);
+
+    // Assert
+    expect(new Set(fast.top.map((s) => s.score)).size).to.equal(1);
+    expect(fast.top.map((s) => s.sponsorId)).to.deep.equal(['f', 'g', 'e', 'h', 'd']);
+    expect(slow).to.deep.equal(fast);
+    expect(rank(index, makeNewcomer(), ctx, 2).top.map((s) => s.sponsorId), 'the heap keeps the same two').to.deep.equal(['f', 'g']);
   });
 
   it('when k is smaller than the eligible count, then only the k best are returned', () => {
