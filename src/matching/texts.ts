@@ -93,7 +93,7 @@ export const TEXTS = {
   'unmatched.noneEligible': 'No sponsor passes every rule for this newcomer.',
   'unmatched.allFull': 'Every eligible sponsor’s places were taken by other newcomers in this run: {sponsors}, all full.',
   'unmatched.oneFull': 'The one eligible sponsor’s places were taken by other newcomers in this run: 1 eligible sponsor, full.',
-  'unmatched.zeroScore': 'A run by score pairs only for a score above 0: {sponsors} with places left scored 0 for this newcomer.',
+  'unmatched.zeroScore': 'A run by score pairs only for a score above 0, and {sponsors} scored 0 for this newcomer.',
 
   // ---- no proposals: kind words, what to do now, and the crisis line ----
   'empty.noneInProgram': 'There is no {role} in {program} on this service yet. That is about how new the service is here, not about you.',

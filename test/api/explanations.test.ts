@@ -171,6 +171,18 @@ describe('honest explanations and the empty result', () => {
     }
   });
 
+  describe('the API document', () => {
+    it('when the OpenAPI document is read, then the proposals answer documents empty, tieRule and mentalHealth, and runs their unmatched reasons', async () => {
+      const res = await t.request.get('/api/v1/openapi.json');
+      expect(res.status).to.equal(200);
+      const schemas = res.body.components.schemas;
+      expect(schemas.Proposals.properties).to.include.keys(['empty', 'tieRule', 'mentalHealth', 'unavailable']);
+      expect(schemas.EmptyProposals.properties).to.have.keys(['reason', 'whatYouCanDo', 'crisisLine']);
+      expect(schemas.EmptyProposals.required).to.have.members(['reason', 'whatYouCanDo', 'crisisLine']);
+      expect(JSON.stringify(schemas.MatchingRun)).to.include('which capacity ran out');
+    });
+  });
+
   describe('one table of texts', () => {
     it('when a program does not pair members, then its words are the table’s too', async () => {
       const newcomer = await withNewcomer(t, { program: 'smart', spiritualOrientation: 'secular' });
