@@ -88,9 +88,10 @@ const PROGRAM_ASKS_RULES: readonly RuleName[] = ['below-program-minimum', 'not-m
 const OUTSIDE_RULES: readonly RuleName[] = ['same-person', 'program-not-accepted', 'unknown-program'];
 
 /**
- * Why a newcomer has no proposals, in kind words: a specific reason only when
- * it holds for every sponsor of their programs (else the words could point at
- * one of them), what they can do now, and the crisis line.
+ * Why a newcomer has no proposals, in kind words: a kind of reason, and only
+ * when it holds for every sponsor of their programs (one that holds for some
+ * would mislead), never anything about one sponsor; what they can do now; and
+ * the crisis line.
  */
 function emptyResult(program: StoredProgram | undefined, fallbackName: string, excluded: Record<RuleName, number>, crisisLine: string) {
   const sum = (rules: readonly RuleName[]) => rules.reduce((n, r) => n + (excluded[r] ?? 0), 0);
