@@ -3,6 +3,8 @@
 // see counted, all failures are what "explain this sponsor" shows.
 
 import { overlapMinutes, weekStartOf } from './availability.ts';
+import { primaryLanguage } from '../profiles/profile-fields.ts';
+import { isProgramMember } from '../programs/program-rules.ts';
 import { recoveryDays } from './recovery.ts';
 import {
   DEFAULT_MAX_DISTANCE_KM,
@@ -19,11 +21,8 @@ import {
 
 const DAY_MS = 86_400_000;
 
-/** 'en-GB' -> 'en'; the primary subtag, lower case. */
-export function primaryLanguage(tag: string): string {
-  const cut = tag.search(/[-_]/);
-  return (cut < 0 ? tag : tag.slice(0, cut)).toLowerCase();
-}
+export { primaryLanguage } from '../profiles/profile-fields.ts';
+export { isProgramMember } from '../programs/program-rules.ts';
 
 /** Primary subtags both speak, sorted. */
 export function sharedLanguages(a: readonly string[], b: readonly string[]): string[] {
@@ -59,11 +58,6 @@ export function acceptedSponsorGenders(
   return wanted === 'any' || wanted.includes(newcomer.gender) ? [newcomer.gender] : [];
 }
 
-/** Whether a member of this gender belongs to the program (memberGenders absent or empty: everyone does). */
-export function isProgramMember(rules: Pick<ProgramRules, 'memberGenders'> | undefined, gender: Gender): boolean {
-  const members = rules?.memberGenders;
-  return members === undefined || members.length === 0 || members.includes(gender);
-}
 
 /**
  * Whole days of the time a program counts: recovery (from `recoveryDate`) or

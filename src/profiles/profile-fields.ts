@@ -18,6 +18,12 @@ export function canonicalLanguageTag(tag: string): string | undefined {
   return name && name !== primary ? canonical : undefined;
 }
 
+/** 'en-GB' -> 'en'; the primary subtag, lower case: what language matching compares. */
+export function primaryLanguage(tag: string): string {
+  const cut = tag.search(/[-_]/);
+  return (cut < 0 ? tag : tag.slice(0, cut)).toLowerCase();
+}
+
 export const toMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 const toClock = (m: number): string => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 

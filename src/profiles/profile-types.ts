@@ -12,8 +12,9 @@ export interface AvailabilityWindow {
   end: string;
 }
 
-export type Gender = 'woman' | 'man' | 'non-binary' | 'another' | 'prefer-not-to-say';
-export const GENDERS: readonly Gender[] = ['woman', 'man', 'non-binary', 'another', 'prefer-not-to-say'];
+// The genders live with the programs, whose memberGenders rule names them.
+import type { Gender } from '../programs/program-rules.ts';
+export { GENDERS, type Gender } from '../programs/program-rules.ts';
 
 export type Orientation = 'religious' | 'spiritual' | 'secular';
 export const ORIENTATIONS: readonly Orientation[] = ['religious', 'spiritual', 'secular'];

@@ -42,7 +42,7 @@ export function createProfilesRepository(conn: Connection): ProfilesRepository {
     async allNewcomers() {
       // In batches of 200: thousands of profiles in one reply would be decoded in one long stretch of the event loop.
       const out: NewcomerDoc[] = [];
-      for await (const doc of Newcomer.find().lean<NewcomerDoc>().cursor({ batchSize: 200 })) out.push(doc as NewcomerDoc);
+      for await (const doc of Newcomer.find().lean<NewcomerDoc>().cursor({ batchSize: 200 })) out.push(doc);
       return out;
     },
     async insertSponsors(docs) {

@@ -3,12 +3,12 @@ import type { Actor } from '../access/actor.ts';
 import { newcomerAccess } from '../access/policy.ts';
 import type { UsersRepository } from '../auth/users.repository.ts';
 import type { ProgramsRepository, StoredProgram } from '../programs/programs.repository.ts';
-import { isProgramMember, primaryLanguage } from '../matching/eligibility.ts';
+import { isProgramMember } from '../programs/program-rules.ts';
 import type { Gender } from './profile-types.ts';
 import type { Checked } from '../http/parse.ts';
 import type { NewcomerProfileBody, NewcomerProfileInput, SponsorProfileBody, SponsorProfileInput } from './profiles.schemas.ts';
 import type { ProfilesRepository, StoredNewcomer, StoredSponsor } from './profiles.repository.ts';
-import { localDate, mergeWindows, round2 } from './profile-fields.ts';
+import { localDate, mergeWindows, primaryLanguage, round2 } from './profile-fields.ts';
 import { changedLimitedFields, decideProfileChange, PROFILE_CHANGES_PER_WINDOW } from './profile-change-limit.ts';
 import type { ProfileChangesRepository } from './profile-changes.repository.ts';
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import type { Gender } from '../profiles/profile-types.ts';
+
+/** How members describe their gender; a program's memberGenders and a profile's gender use the same words. */
+export type Gender = 'woman' | 'man' | 'non-binary' | 'another' | 'prefer-not-to-say';
+export const GENDERS: readonly Gender[] = ['woman', 'man', 'non-binary', 'another', 'prefer-not-to-say'];
 
 /** The rules a program (fellowship) sets for pairing: data, not code (a deployment adds its own). */
 export type ProgramFamily = 'twelve-step' | 'secular' | 'religious' | 'contemplative' | 'family';
@@ -64,6 +67,12 @@ export interface ProgramSettings extends Omit<ProgramRules, 'roleWord'> {
 }
 
 export const roleWordOf = (pairing: Pairing): ProgramRules['roleWord'] => (pairing === 'sponsor' ? 'sponsor' : 'mentor');
+
+/** Whether a member of this gender belongs to the program (memberGenders absent or empty: everyone does). */
+export function isProgramMember(rules: Pick<ProgramRules, 'memberGenders'> | undefined, gender: Gender): boolean {
+  const members = rules?.memberGenders;
+  return members === undefined || members.length === 0 || members.includes(gender);
+}
 
 /** Program keys and experience names: short lowercase slugs, the one pattern every schema uses. */
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../http/route.ts';
-import { GENDERS } from '../profiles/profile-types.ts';
-import { experienceKey, GENDER_RULES, OWN_SPONSOR_RULES, programKey, type ProgramSettings } from './program-rules.ts';
+import { experienceKey, GENDER_RULES, GENDERS, OWN_SPONSOR_RULES, programKey, type ProgramSettings } from './program-rules.ts';
 import * as programs from './programs.service.ts';
 
 const genderRule = z
