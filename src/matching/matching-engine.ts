@@ -47,7 +47,7 @@ export interface Proposal {
 }
 
 export interface Proposals {
-  /** Score descending, then sponsor id ascending. */
+  /** Score descending; ties by TIE_RULE (fewer places in use, earlier availableSince, then id). */
   top: Proposal[];
   /** Sponsors that passed every rule (before the top-k cut). */
   eligibleCount: number;
