@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createCandidateIndex } from '../../src/matching/candidate-index.ts';
 import { rank } from '../../src/matching/rank.ts';
-import { makeContext, makeNewcomer, makeSponsor, SAMPLE_NOW, syntheticNewcomers, syntheticSponsors } from '../support/profile-factories.ts';
+import { makeContext, makeNewcomer, makeSponsor, ruleVarietyPrograms, SAMPLE_NOW, syntheticNewcomers, syntheticSponsors } from '../support/profile-factories.ts';
 
 describe('candidate index snapshots', () => {
   it('when the index changes after a snapshot, then the snapshot still ranks as the index did when it was taken', () => {
@@ -31,6 +31,35 @@ describe('candidate index snapshots', () => {
     const fresh = createCandidateIndex([...live.sponsors()]);
     for (const [id, n] of sponsors.slice(150, 200).map((s) => [s.userId, s.capacity] as const)) fresh.setUsedPlaces(id, n);
     fresh.setUsedPlaces(sponsors[1]!.userId, 1);
+    for (const n of newcomers) expect(rank(live, n, ctx, 50), n.userId).to.deep.equal(rank(fresh, n, ctx, 50));
+  });
+
+  it('when the sponsors\' own limits, sponsoring languages, steps and availableSince change after a snapshot, then the snapshot still ranks as before', () => {
+    // Arrange: a population with every per-program rule and sponsor limit in play.
+    const sponsors = syntheticSponsors(300, 31, SAMPLE_NOW, { small: true, limits: true });
+    const newcomers = syntheticNewcomers(20, 32, SAMPLE_NOW, { small: true, limits: true });
+    const live = createCandidateIndex(sponsors);
+    const ctx = makeContext({ programs: ruleVarietyPrograms() });
+    const before = newcomers.map((n) => rank(live, n, ctx, 300));
+    const view = live.snapshot();
+
+    // Act: the new columns change, and new languages are interned for sponsoring only.
+    for (const [i, s] of sponsors.entries()) {
+      live.upsertSponsor({
+        ...s,
+        sponsorsGenders: i % 3 === 0 ? ['man'] : undefined,
+        newcomerAgeBands: i % 4 === 0 ? ['65+'] : undefined,
+        languages: [...s.languages, ...(i % 5 === 0 ? [`x${i % 50}`] : [])],
+        languagesForSponsoring: i % 5 === 0 ? [`x${i % 50}`] : s.languagesForSponsoring,
+        stepsCompleted: (s.stepsCompleted + 5) % 13,
+        programSince: undefined,
+        availableSince: new Date(SAMPLE_NOW - i * 1000).toISOString(),
+      });
+    }
+
+    // Assert
+    expect(newcomers.map((n) => rank(view, n, ctx, 300))).to.deep.equal(before);
+    const fresh = createCandidateIndex([...live.sponsors()]);
     for (const n of newcomers) expect(rank(live, n, ctx, 50), n.userId).to.deep.equal(rank(fresh, n, ctx, 50));
   });
 

@@ -201,6 +201,31 @@ describe('rank', () => {
   });
 });
 
+describe('rank with every per-program rule and sponsor limit', () => {
+  it('when a synthetic population with sponsor limits is ranked under rules of every kind, then the index gives the brute-force answer', () => {
+    // Arrange
+    const sponsors = syntheticSponsors(3000, 41, SAMPLE_NOW, { limits: true });
+    const used = syntheticUsedPlaces(sponsors, 42);
+    const index = createCandidateIndex(sponsors);
+    for (const [id, n] of used) index.setUsedPlaces(id, n);
+    const programs = samplePrograms();
+    programs.set('celebrate-recovery', { ...programs.get('celebrate-recovery')!, genderRule: 'same-required', minStepsCompleted: 12 });
+    programs.set('al-anon', { ...programs.get('al-anon')!, timeCountedAs: 'program', minRecoveryDays: 0, ownSponsor: 'none' });
+    programs.set('wfs', { ...programs.get('wfs')!, memberGenders: ['woman'] });
+    programs.set('aa', { ...programs.get('aa')!, ownSponsor: 'preferred', completedStepsPreferred: true, minRecoveryGapDays: 0 });
+    const ctx = makeContext({ used, programs });
+
+    for (const newcomer of syntheticNewcomers(25, 43, SAMPLE_NOW, { limits: true })) {
+      // Act
+      const fast = rank(index, newcomer, ctx, 10);
+      const slow = rankProfiles(sponsors, newcomer, ctx, 10);
+
+      // Assert
+      expect(fast, newcomer.userId).to.deep.equal(slow);
+    }
+  });
+});
+
 describe('explain', () => {
   it('when the sponsor is eligible, then the score and reasons are given', () => {
     const index = createCandidateIndex([makeSponsor()]);
