@@ -49,7 +49,7 @@ export interface OwnVettingView {
 export function ownVettingView(
   decision: VettingDecision | undefined,
   sponsorProgram: string,
-  program: { name: string; roleWord?: string } & object | undefined,
+  program: { name: string; roleWord?: string; requiresSponsorVetting?: unknown } | undefined,
 ): OwnVettingView {
   const name = program?.name ?? 'your program';
   const role = program?.roleWord === 'mentor' ? 'mentor' : 'sponsor';

@@ -53,7 +53,8 @@ describe('vetting rules', () => {
     const approved = ownVettingView(approvedNa, 'na', na);
     const refused = ownVettingView(refusedNa, 'na', na);
     const notRequired = ownVettingView(undefined, 'na', { ...na, requiresSponsorVetting: false });
-    const mentor = ownVettingView(undefined, 'rd', { key: 'rd', name: 'Recovery Dharma', roleWord: 'mentor' });
+    const rd = { key: 'rd', name: 'Recovery Dharma', roleWord: 'mentor' };
+    const mentor = ownVettingView(undefined, 'rd', rd);
 
     expect(pending).to.deep.equal({
       status: 'pending',
