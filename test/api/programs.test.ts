@@ -81,6 +81,64 @@ describe('programs: PUT /api/v1/admin/programs/{key}', () => {
     expect(put.body.sources).to.deep.equal([]);
   });
 
+  it('when an admin sets and then clears every per-program rule, then members read each state back and the index follows', async () => {
+    // Arrange
+    const admin = await makeAdmin(t);
+    const ruled = {
+      name: 'Springfield Women\'s Step Group',
+      family: 'religious',
+      pairing: 'sponsor',
+      minRecoveryDays: 730,
+      minRecoveryGapDays: 30,
+      genderRule: 'same-required',
+      ownSponsor: 'required',
+      minStepsCompleted: 12,
+      completedStepsPreferred: false,
+      memberGenders: ['woman', 'non-binary'],
+      timeCountedAs: 'program',
+      experiences: ['alcohol'],
+      sources: [{ title: 'Group conscience minutes', url: 'https://example.org/minutes' }],
+      notes: 'As our group conscience decided.',
+    };
+    const read = async () => (await t.request.get('/api/v1/programs').set(bearer(admin))).body.programs.find((p: ProgramBody) => p.key === 'springfield-women');
+
+    // Act and assert: set
+    const put = await t.request.put('/api/v1/admin/programs/springfield-women').set(bearer(admin)).send(ruled);
+    expect(put.status).to.equal(200);
+    expect(put.body).to.deep.equal({ key: 'springfield-women', ...ruled });
+    expect(await read()).to.deep.equal({ key: 'springfield-women', ...ruled });
+    expect(t.engine.programs().get('springfield-women')).to.include({ ownSponsor: 'required', minStepsCompleted: 12, timeCountedAs: 'program' });
+
+    // Act and assert: clear the optional rules
+    const { memberGenders: _m, minStepsCompleted: _s, ...cleared } = ruled;
+    const plain = { ...cleared, genderRule: 'none', ownSponsor: 'preferred', completedStepsPreferred: true, timeCountedAs: 'recovery' };
+    expect((await t.request.put('/api/v1/admin/programs/springfield-women').set(bearer(admin)).send(plain)).status).to.equal(200);
+    expect(await read()).to.deep.equal({ key: 'springfield-women', ...plain });
+    const stored = await t.db.conn.collection('programs').findOne({ _id: 'springfield-women' as never });
+    expect(stored).not.to.have.any.keys('memberGenders', 'minStepsCompleted', 'requiresOwnSponsor');
+  });
+
+  const badRules: Array<[string, Record<string, unknown>, string]> = [
+    ['neither ownSponsor nor requiresOwnSponsor', { ownSponsor: undefined }, 'ownSponsor'],
+    ['an unknown gender rule', { genderRule: 'same-if-possible' }, 'genderRule'],
+    ['an unknown own-sponsor rule', { ownSponsor: 'sometimes' }, 'ownSponsor'],
+    ['13 steps', { minStepsCompleted: 13 }, 'minStepsCompleted'],
+    ['an empty list of member genders', { memberGenders: [] }, 'memberGenders'],
+    ['a member gender outside the list', { memberGenders: ['robot'] }, 'memberGenders.0'],
+    ['time counted in an unknown way', { timeCountedAs: 'sobriety' }, 'timeCountedAs'],
+  ];
+  for (const [when, over, path] of badRules) {
+    it(`when an admin PUTs a program with ${when}, then 400 problem+json naming ${path} and nothing stored`, async () => {
+      const admin = await makeAdmin(t);
+      const body = { name: 'Bad Rules', family: 'secular', pairing: 'mentor', genderRule: 'none', ownSponsor: 'none', experiences: [], ...over };
+      const res = await t.request.put('/api/v1/admin/programs/bad-rules').set(bearer(admin)).send(body);
+      expect(res.status).to.equal(400);
+      expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.include(path);
+      expect(await t.db.conn.collection('programs').findOne({ _id: 'bad-rules' as never })).to.equal(null);
+    });
+  }
+
   it('when an admin PUTs a program with neither pairing nor roleWord, or a source that is not a web address, then 400 naming the field', async () => {
     const admin = await makeAdmin(t);
     const body = { name: 'Vague Anonymous', family: 'secular', genderRule: 'none', requiresOwnSponsor: false, experiences: [] };
