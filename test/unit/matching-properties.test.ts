@@ -225,6 +225,20 @@ describe('matching properties', () => {
     );
   });
 
+  it('when a sponsor\'s location is left out, then the pair never scores higher than with any known location', () => {
+    fc.assert(
+      fc.property(worldArb, (p) => {
+        const world = buildWorld(p);
+        for (const s of world.sponsors) {
+          if (s.location === undefined) continue;
+          const { location: _l, ...unknown } = s;
+          expect(scorePair(world.newcomer, unknown, world.ctx).score, s.userId).to.be.at.most(scorePair(world.newcomer, s, world.ctx).score);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('when reasons are filtered for a newcomer, then no experience off the card, bio or date leaks', () => {
     fc.assert(
       fc.property(worldArb, (p) => {
