@@ -149,6 +149,10 @@ describe('sponsor vetting: coordinators approve or refuse sponsors before they a
     const member = await registerMember(t);
     const coordinatorSponsor = await withSponsor(t, {}, { displayName: 'Cy' }, { vetted: false });
     await makeCoordinatorOf(coordinatorSponsor, ['na']);
+    // The role reaches the access cache through the change feed.
+    for (let i = 0; i < 100 && (await t.request.get('/api/v1/programs/na/matching-weights').set(bearer(coordinatorSponsor))).status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const cases: Array<[string, () => Promise<{ status: number; body: { type: string; errors?: Array<{ path: string }> } }>, number, string, string[]?]> = [
       ['no body', () => vet(coordinator, kim, {}), 400, '/problems/invalid-request', ['approved']],
       ['approved not a boolean, an unknown field', () => vet(coordinator, kim, { approved: 'yes', score: 3 }), 400, '/problems/invalid-request', ['approved', 'score']],
