@@ -38,7 +38,9 @@ export function createAuditor(deps: AuditDeps): Auditor {
       const missing = subjectIds.filter((id) => cache.peek(id) === undefined);
       const fetched = missing.length > 8 ? await deps.pseudonyms.ofMany(missing) : new Map<string, string>();
       for (const [id, p] of fetched) cache.set(id, p);
-      const subjects = await Promise.all(subjectIds.map((id) => cache.peek(id) ?? pseudonymOf(id)));
+      const subjects: string[] = [];
+      // Only the few a batch did not cover (eight or fewer) are read one by one.
+      for (const id of subjectIds) subjects.push(cache.peek(id) ?? (await pseudonymOf(id)));
       await deps.audit.append({ at: deps.clock(), actor: await pseudonymOf(r.actorId), subjects, action: r.action, route: r.route, requestId: r.requestId });
     },
   };
