@@ -2,8 +2,10 @@
 //
 // A factor is "not applicable" (NaN) when the newcomer expressed no preference it
 // could serve (no experiences listed, no age preference, no wish for an affirming
-// sponsor, no in-person meeting possible). It then leaves both sums, so it neither
-// raises nor lowers anyone. Missing data on the sponsor's side counts as a middle 0.5.
+// sponsor, no in-person meeting possible), or the program does not prefer it (own
+// sponsor, completed steps). It then leaves both sums, so it neither raises nor
+// lowers anyone. A sponsor's missing age band counts as a middle 0.5; a missing
+// location counts as 0, since an unknown distance must never outscore a known one.
 //
 // The candidate index computes the same factors from interned columns by calling
 // the same small functions below with the same numbers, and `combineFactors` adds
