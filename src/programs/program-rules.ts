@@ -64,6 +64,8 @@ export interface ProgramSettings extends Omit<ProgramRules, 'roleWord'> {
   notes: string;
   /** What the program offers instead of (or beside) one-to-one pairing, in kind words. */
   offers?: string;
+  /** A coordinator of the program approves each sponsor before anyone is proposed to them (src/vetting/). */
+  requiresSponsorVetting: boolean;
 }
 
 export const roleWordOf = (pairing: Pairing): ProgramRules['roleWord'] => (pairing === 'sponsor' ? 'sponsor' : 'mentor');

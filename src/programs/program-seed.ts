@@ -86,6 +86,8 @@ function program(
     ownSponsor: 'none',
     completedStepsPreferred: false,
     timeCountedAs: 'recovery',
+    // Every seeded program: a coordinator approves a sponsor before anyone is proposed to them.
+    requiresSponsorVetting: true,
     experiences: family === 'family' ? familyExperiences : [...substanceExperiences, ...lifeExperiences],
     ...over,
   };

@@ -29,6 +29,7 @@ const programSchema = new Schema<ProgramDoc>(
     completedStepsPreferred: { type: Boolean, required: false },
     memberGenders: { type: [String], default: undefined },
     timeCountedAs: { type: String, required: false },
+    requiresSponsorVetting: { type: Boolean, required: false },
     requiresOwnSponsor: { type: Boolean, required: false },
     experiences: { type: [String], default: [] },
     sources: { type: [{ _id: false, title: { type: String, required: true }, url: { type: String, required: true } }], default: [] },

@@ -49,6 +49,7 @@ function newFieldDefaults(d: ProgramDoc): Partial<ProgramDoc> {
     ownSponsor: ownSponsorOf(d),
     completedStepsPreferred: d.completedStepsPreferred ?? false,
     timeCountedAs: d.timeCountedAs ?? 'recovery',
+    requiresSponsorVetting: d.requiresSponsorVetting ?? true,
   };
 }
 
@@ -68,6 +69,7 @@ function toProgram(d: ProgramDoc): StoredProgram {
     ownSponsor: ownSponsorOf(d),
     completedStepsPreferred: d.completedStepsPreferred ?? false,
     timeCountedAs: d.timeCountedAs ?? 'recovery',
+    requiresSponsorVetting: d.requiresSponsorVetting ?? true,
     ...(memberGenders !== undefined && memberGenders !== null && memberGenders.length > 0 ? { memberGenders: [...memberGenders] } : {}),
     ...(typeof minStepsCompleted === 'number' ? { minStepsCompleted } : {}),
     experiences: [...rest.experiences],
@@ -111,7 +113,8 @@ export function seedUpgrade(d: ProgramDoc, seeded: ProgramSettings, input: SeedI
 
 /** Whether a document lacks a field of the current shape (written by earlier code). */
 const needsDefaults = (d: ProgramDoc): boolean =>
-  d.pairing === undefined || d.ownSponsor === undefined || d.completedStepsPreferred === undefined || d.timeCountedAs === undefined;
+  d.pairing === undefined || d.ownSponsor === undefined || d.completedStepsPreferred === undefined || d.timeCountedAs === undefined ||
+  d.requiresSponsorVetting === undefined;
 
 export function createProgramsRepository(conn: Connection): ProgramsRepository {
   const Program = programModel(conn);

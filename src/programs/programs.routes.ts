@@ -36,6 +36,10 @@ const programRulesBody = z
       .min(1).max(5).optional()
       .describe('Hard, for both sides: the program is only for members of these genders (Women for Sobriety: woman). Absent: everyone'),
     timeCountedAs: timeCountedAs.default('recovery'),
+    requiresSponsorVetting: z
+      .boolean()
+      .default(true)
+      .describe('A coordinator of the program approves each sponsor (POST /api/v1/sponsors/{id}/vet) before anyone is proposed to them'),
     experiences: z.array(experienceKey).max(60),
     sources: z
       .array(z.strictObject({ title: z.string().trim().min(1).max(200), url: z.url({ protocol: /^https?$/ }).max(500) }))
@@ -63,6 +67,7 @@ const programView = z
     completedStepsPreferred: z.boolean(),
     memberGenders: z.array(z.string()).optional(),
     timeCountedAs,
+    requiresSponsorVetting: z.boolean(),
     experiences: z.array(z.string()),
     sources: z.array(z.object({ title: z.string(), url: z.string() })),
     notes: z.string(),

@@ -263,20 +263,28 @@ describe('sponsor vetting: pool runs and other instances', () => {
     const newcomer = await withNewcomer(t, { program: 'cma' });
     const cmaCoordinator = await makeCoordinator(t, ['cma']);
     const rue = await withSponsor(t, { program: 'cma' }, { displayName: 'Rue' }, { vetted: false });
+    const admin = await makeAdmin(t);
     const proposed = async () => names((await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(cmaCoordinator))).body);
     expect(await proposed()).to.deep.equal([]);
 
-    // Written as an admin's edit of the program would be (the field is read defensively: absent means on).
-    await t.db.conn.collection('programs').updateOne({ _id: 'cma' as never }, { $set: { requiresSponsorVetting: false } });
-    await t.engine.programsChanged('test');
+    // An admin's edit of the program, through the API: the flag shows in the program list and applies at once.
+    const setVetting = async (on: boolean) => {
+      const listed = (await t.request.get('/api/v1/programs').set(bearer(admin))).body.programs as Array<Record<string, unknown>>;
+      const { key: _k, roleWord: _r, ...current } = listed.find((p) => p.key === 'cma')!;
+      const res = await t.request.put('/api/v1/admin/programs/cma').set(bearer(admin)).send({ ...current, requiresSponsorVetting: on });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.requiresSponsorVetting).to.equal(on);
+    };
+    const seeded = (await t.request.get('/api/v1/programs').set(bearer(admin))).body.programs as Array<{ key: string; requiresSponsorVetting: boolean }>;
+    expect(seeded.every((p) => p.requiresSponsorVetting)).to.equal(true);
+    await setVetting(false);
 
     expect(await proposed()).to.deep.equal(['Rue']);
     const own = (await t.request.get('/api/v1/me/sponsor-profile').set(bearer(rue))).body.vetting;
     expect(own.status).to.equal('not-required');
     expect(own.message).to.match(/newcomers can be proposed to you/);
 
-    await t.db.conn.collection('programs').updateOne({ _id: 'cma' as never }, { $unset: { requiresSponsorVetting: '' } });
-    await t.engine.programsChanged('test');
+    await setVetting(true);
     expect(await proposed()).to.deep.equal([]);
   });
 });
