@@ -39,6 +39,7 @@ import { rank } from '../src/matching/rank.ts';
 import type { AgeBand, AvailabilityWindow, ContactMode, Day, Gender, Orientation, SponsorGenderPreference } from '../src/matching/types.ts';
 import { canonicalLanguageTag, mergeWindows, round2 } from '../src/profiles/profile-fields.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../src/profiles/profiles.repository.ts';
+import { isProgramMember } from '../src/programs/program-rules.ts';
 import { createProgramsRepository, type StoredProgram } from '../src/programs/programs.repository.ts';
 import { createVettingRepository } from '../src/vetting/vetting.repository.ts';
 import { seededRandom } from '../test/support/profile-factories.ts';
@@ -134,7 +135,6 @@ const FIRST_NAMES = [
   'Siobhán', 'Kasia', 'Marek', 'Jordi', 'Núria', 'Tariq', 'Priya', 'Kwame', 'Amara', 'Yusuf', 'Hannah', 'Ben', 'Zoe', 'Eli',
 ];
 
-const WOMEN_ONLY_PROGRAMS = new Set(['wfs']);
 const GENDERS: readonly (readonly [Gender, number])[] = [['woman', 46], ['man', 46], ['non-binary', 5], ['another', 1], ['prefer-not-to-say', 2]];
 const AGE_BANDS: readonly AgeBand[] = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'];
 const DAYS: readonly Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -189,7 +189,9 @@ function community(programs: ReadonlyMap<string, StoredProgram>, now: Date) {
   const basics = (programKey: string) => {
     const place = weighted(rng, placeShares);
     const mixEntry = mix.find((m) => m.key === programKey)!;
-    const gender: Gender = WOMEN_ONLY_PROGRAMS.has(programKey) ? (rng() < 0.9 ? 'woman' : 'non-binary') : weighted(rng, GENDERS);
+    // A program for some genders only (Women for Sobriety: women) has only those among its members.
+    const members = programs.get(programKey)?.memberGenders ?? [];
+    const gender: Gender = members.length > 0 ? (members[Math.floor(rng() * members.length)] as Gender) : weighted(rng, GENDERS);
     const modes = subset(rng, MODES, 0.55);
     return {
       place,
@@ -199,7 +201,7 @@ function community(programs: ReadonlyMap<string, StoredProgram>, now: Date) {
       gender,
       spiritualOrientation: weighted(rng, mixEntry.orientation),
       contactModes: modes.length ? modes : (['phone'] as ContactMode[]),
-      accepts: mixEntry.accepts.filter((k) => programs.has(k)),
+      accepts: mixEntry.accepts.filter((k) => programs.has(k) && isProgramMember(programs.get(k), gender)),
     };
   };
 
@@ -216,7 +218,9 @@ function community(programs: ReadonlyMap<string, StoredProgram>, now: Date) {
     const capacity = 1 + Math.floor(rng() * 5);
     const accepting = rng() < 0.9;
     const hasOwnSponsor = rng() < 0.88;
-    const steps = b.program.family === 'twelve-step' || b.program.family === 'family' ? 4 + Math.floor(rng() * 9) : 0;
+    // Programs with steps: most sponsors with a year or more have worked all twelve, some are still on the way.
+    const stepRoll = b.program.family === 'twelve-step' || b.program.family === 'family' || b.program.key === 'celebrate-recovery' ? rng() : -1;
+    const steps = stepRoll < 0 ? 0 : stepRoll < 0.6 ? 12 : 3 + Math.floor(((stepRoll - 0.6) / 0.4) * 9);
     const affirming = rng() < 0.55;
     const onCard = experiences.filter(() => rng() < 0.6);
     const bio = rng() < 0.4 ? pick(rng, ['Happy to walk the steps with you.', 'One day at a time.', 'Parent of two; early riser.', 'I answer texts in the evening.']) : undefined;
@@ -228,7 +232,8 @@ function community(programs: ReadonlyMap<string, StoredProgram>, now: Date) {
         _id: id,
         displayName: name,
         program: b.program.key,
-        recoveryDate: dateDaysAgo(now, recoveryDays),
+        // Family groups count time in the program (a card reads "6 years in Al-Anon"), others recovery.
+        ...(b.program.timeCountedAs === 'program' ? { programSince: dateDaysAgo(now, recoveryDays) } : { recoveryDate: dateDaysAgo(now, recoveryDays) }),
         timezone: b.timezone,
         availability: windows,
         contactModes: b.contactModes,
@@ -277,7 +282,7 @@ function community(programs: ReadonlyMap<string, StoredProgram>, now: Date) {
         displayName: name,
         program: b.program.key,
         acceptedPrograms: accepted,
-        ...(recoveryDays !== undefined ? { recoveryDate: dateDaysAgo(now, recoveryDays) } : {}),
+        ...(recoveryDays === undefined ? {} : b.program.timeCountedAs === 'program' ? { programSince: dateDaysAgo(now, recoveryDays) } : { recoveryDate: dateDaysAgo(now, recoveryDays) }),
         timezone: b.timezone,
         availability: windows,
         contactModes: b.contactModes,
@@ -482,15 +487,23 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
     pairCooldownDays: 90,
   });
   let demo: { email: string; id: string; count: number } | undefined;
+  // One newcomer for each way programs pair, so the demo shows every model.
+  const models: Array<{ what: string; found?: { email: string; id: string }; wants: (p: StoredProgram, hasProposals: boolean) => boolean }> = [
+    { what: 'no one-to-one pairing: reads what the program offers instead of cards', wants: (p) => p.pairing === 'none' },
+    { what: 'time counted in the program: cards say "years in" the program', wants: (p, has) => p.timeCountedAs === 'program' && has },
+    { what: 'mentors rather than sponsors', wants: (p, has) => p.pairing === 'mentor' && has },
+    { what: "a sponsor of one's own and all twelve steps required of sponsors", wants: (p, has) => p.ownSponsor === 'required' && has },
+  ];
   try {
     for (const [k, id] of newcomerIds.entries()) {
+      if (demo && models.every((m) => m.found)) break;
       const doc = await profiles.getNewcomer(id);
-      if (!doc) continue;
+      const program = doc && programs.get(doc.program);
+      if (!doc || !program) continue;
       const result = rank(engine.index, toNewcomerProfile(doc), engine.context(now, new Map(), id), 10);
-      if (result.top.length > 0) {
-        demo = { email: newcomers[k]!.email, id, count: result.eligibleCount };
-        break;
-      }
+      const has = result.top.length > 0 && program.pairing !== 'none';
+      if (has && !demo) demo = { email: newcomers[k]!.email, id, count: result.eligibleCount };
+      for (const m of models) if (!m.found && m.wants(program, has)) m.found = { email: newcomers[k]!.email, id };
     }
   } finally {
     await engine.stop();
@@ -521,6 +534,12 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
     );
   } else {
     lines.push('No seeded newcomer has an eligible sponsor right now (unexpected); see the coordinator view for why.', '');
+  }
+  const found = models.filter((m) => m.found);
+  if (found.length) {
+    lines.push('Each program model, as a newcomer sees it (log in the same way, then ask for /api/v1/newcomers/<id>/proposals):');
+    for (const m of found) lines.push(`  ${m.found!.email}  ${m.found!.id}  ${m.what}`);
+    lines.push('');
   }
   lines.push(
     'A running `npm start` picks the new sponsors up from the change feed within a few seconds;',

@@ -116,6 +116,33 @@ describe('scripts/seed-demo.ts', function () {
     return { decisions, sponsorIds, undecided: undecided.sort() };
   }
 
+  it('when the demo is seeded, then it shows each program model: members within a program\'s genders, family groups counting time in the program, plausible steps, and one newcomer printed per model', async () => {
+    expect(firstRun.code, firstRun.stderr).to.equal(0);
+    const models = [...firstRun.stdout.matchAll(/^ {2}(demo-newcomer-\d{3}@example\.org) {2}(\S+) {2}(.+)$/gm)].map((m) => m[3]);
+    expect(models).to.have.members([
+      'no one-to-one pairing: reads what the program offers instead of cards',
+      'time counted in the program: cards say "years in" the program',
+      'mentors rather than sponsors',
+      "a sponsor of one's own and all twelve steps required of sponsors",
+    ]);
+    const programs = new Map(SEED_PROGRAMS.map((p) => [p.key, p]));
+    const sponsors = await conn.collection('sponsor_profiles').find({}).toArray();
+    const newcomers = await conn.collection('newcomer_profiles').find({}).toArray();
+    for (const p of [...sponsors, ...newcomers]) {
+      for (const key of [p.program as string, ...((p.acceptedPrograms as string[] | undefined) ?? [])]) {
+        const members = programs.get(key)?.memberGenders;
+        if (members) expect(members, `${key}: ${p.gender}`).to.include(p.gender);
+      }
+      const countsProgramTime = programs.get(p.program as string)?.timeCountedAs === 'program';
+      expect(p, p.program as string).not.to.have.property(countsProgramTime ? 'recoveryDate' : 'programSince');
+    }
+    expect(sponsors.filter((s) => programs.get(s.program as string)?.timeCountedAs === 'program').every((s) => typeof s.programSince === 'string')).to.equal(true);
+    const stepped = sponsors.filter((s) => ['twelve-step', 'family'].includes(programs.get(s.program as string)?.family ?? ''));
+    const allTwelve = stepped.filter((s) => s.stepsCompleted === 12).length / stepped.length;
+    expect(allTwelve).to.be.within(0.45, 0.75);
+    expect(stepped.every((s) => (s.stepsCompleted as number) >= 3 && (s.stepsCompleted as number) <= 12)).to.equal(true);
+  });
+
   it('when the demo is seeded, then every demo sponsor is approved by vetting but 3, printed as waiting for a coordinator', async () => {
     const { decisions, sponsorIds, undecided } = await demoVetting();
 
