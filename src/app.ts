@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): App {
       sponsorVetting: (id, program) => ownVetting(vettingDeps, id, program),
     }),
     ...vettingRoutes(vettingDeps),
-    ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), handles, clock, crisisLine: deps.config.crisisLine }),
+    ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), handles, clock, crisisLine: deps.config.crisisLine, vetting: vettingDeps.vetting }),
     ...auditRoutes(auditDeps),
   ];
 

@@ -22,6 +22,8 @@ import { recoveryYears } from './recovery.ts';
 import type { RunDoc, RunsRepository } from './runs.repository.ts';
 import { HANDLE_PATTERN, type SponsorHandles } from './sponsor-handles.ts';
 import { count, ruleText, text, TEXTS } from './texts.ts';
+import type { VettingRepository } from '../vetting/vetting.repository.ts';
+import { requiresSponsorVetting, vettingStatusOf } from '../vetting/vetting-rules.ts';
 import { RULES, type MatchingWeights, type NewcomerProfile, type Reason, type RuleName } from './types.ts';
 
 export interface MatchingDeps {
@@ -35,6 +37,8 @@ export interface MatchingDeps {
   clock: () => Date;
   /** Where someone in crisis can turn now (config CRISIS_LINE), in every empty result and mental-health note. */
   crisisLine: string;
+  /** Vetting decisions: why a coordinator's "explain" finds a sponsor outside the index. */
+  vetting: Pick<VettingRepository, 'current'>;
 }
 
 async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
@@ -133,7 +137,17 @@ export async function getProposals(deps: MatchingDeps, actor: Actor, userId: str
       requireSponsorInNewcomerPrograms(asStored, deps.engine.sponsor(opts.sponsor));
       return { newcomerId: userId, sponsorId: opts.sponsor, eligible: false, failingRules: [], unavailable };
     }
-    requireSponsorInNewcomerPrograms(newcomer, deps.engine.sponsor(opts.sponsor));
+    const indexed = deps.engine.sponsor(opts.sponsor);
+    if (!indexed) {
+      // Outside the index: a sponsor their program has not approved yet (or refused) is never proposed; say so.
+      const stored = await deps.profiles.getSponsor(opts.sponsor);
+      requireSponsorInNewcomerPrograms(newcomer, stored);
+      const status = vettingStatusOf(await deps.vetting.current(opts.sponsor), stored!.program);
+      if (status === 'approved' || !requiresSponsorVetting(programs.get(stored!.program))) throw notFound('sponsor-profile');
+      const rule = `not-vetted-${status}` as const;
+      return { newcomerId: userId, sponsorId: opts.sponsor, eligible: false, failingRules: [{ rule, text: text(status === 'refused' ? 'vetting.refused' : 'vetting.pending') }] };
+    }
+    requireSponsorInNewcomerPrograms(newcomer, indexed);
     const e = deps.engine.explain(newcomer, opts.sponsor, query);
     if (!e) throw notFound('sponsor-profile');
     const rulesOpts = { genderPreferenceStated: genderPreferenceStated(newcomer) };

@@ -85,6 +85,9 @@ export const TEXTS = {
   'rule.no-shared-contact-mode': 'No way of keeping in touch in common',
   'rule.no-availability-overlap': 'No hours in common this week',
   'rule.too-far': 'Too far to meet in person, the only way both can meet',
+  // Not a rule of the matching core: an unvetted sponsor is kept out of the candidate index altogether.
+  'vetting.pending': 'Not yet approved by a coordinator of the program: not proposed to anyone until then',
+  'vetting.refused': 'Not approved by a coordinator of the program: not proposed to anyone',
 
   // ---- ties, for coordinators ----
   tieRule: 'Equal scores: fewer places in use first, then the sponsor who has been available longest, then a stable id order',

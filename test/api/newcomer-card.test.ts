@@ -5,6 +5,7 @@ import type { Actor } from '../../src/access/actor.ts';
 import { createApp } from '../../src/app.ts';
 import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';
 import * as matching from '../../src/matching/matching.service.ts';
+import { createVettingRepository } from '../../src/vetting/vetting.repository.ts';
 import { createRunsRepository } from '../../src/matching/runs.repository.ts';
 import { createSponsorHandles, deriveHandleSecret } from '../../src/matching/sponsor-handles.ts';
 import { createProfilesRepository } from '../../src/profiles/profiles.repository.ts';
@@ -166,6 +167,7 @@ describe('the newcomer card: sponsor handles', () => {
       handles: createSponsorHandles(deriveHandleSecret(TEST_SECRET)),
       clock: t.clock,
       crisisLine: t.config.crisisLine,
+      vetting: createVettingRepository(t.db.conn),
     });
 
     it('when a handle from the newcomer’s card is resolved, then it names the sponsor, remembered here and searched for on another instance', async () => {

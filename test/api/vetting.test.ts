@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { text } from '../../src/matching/texts.ts';
 import { createUsersRepository } from '../../src/auth/users.repository.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 import { startSecondInstance } from '../support/second-instance.ts';
@@ -74,6 +76,26 @@ describe('sponsor vetting: coordinators approve or refuse sponsors before they a
     const approved = await ownVetting(robin);
     expect(approved.status).to.equal('approved');
     expect(approved.message).not.to.match(/refus|reject|denied|fail|not /i);
+  });
+
+  it('when a coordinator asks why an unvetted sponsor is not proposed, then the answer says they await approval (or were not approved), not 404', async () => {
+    const kit = await withSponsor(t, {}, { displayName: 'Kit' }, { vetted: false });
+    const explain = () => t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ sponsor: kit.id }).set(bearer(coordinator));
+    const pending = await explain();
+    expect(pending.status).to.equal(200);
+    expect(pending.body).to.include({ sponsorId: kit.id, eligible: false });
+    expect(pending.body.failingRules).to.deep.equal([{ rule: 'not-vetted-pending', text: text('vetting.pending') }]);
+
+    expect((await vet(coordinator, kit, { approved: false, note: 'not yet' })).status).to.equal(200);
+    expect((await explain()).body.failingRules).to.deep.equal([{ rule: 'not-vetted-refused', text: text('vetting.refused') }]);
+
+    expect((await vet(coordinator, kit, { approved: true })).status).to.equal(200);
+    const approved = await explain();
+    expect(approved.status).to.equal(200);
+    expect(approved.body).to.include({ sponsorId: kit.id });
+    expect(approved.body.failingRules?.map((r: { rule: string }) => r.rule) ?? []).not.to.include('not-vetted-pending');
+    // A sponsor who does not exist is still 404, like one outside the newcomer's programs.
+    expect((await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).query({ sponsor: randomUUID() }).set(bearer(coordinator))).status).to.equal(404);
   });
 
   it('when a coordinator refuses a sponsor with a note, then the sponsor is no longer proposed and is told kindly, without the note; coordinators read the note', async () => {
