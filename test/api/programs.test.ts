@@ -32,6 +32,7 @@ describe('programs: PUT /api/v1/admin/programs/{key}', () => {
     ownSponsor: 'none',
     completedStepsPreferred: false,
     timeCountedAs: 'recovery',
+    requiresSponsorVetting: i % 2 === 0,
     experiences: ['alcohol'],
     sources: [{ title: `Racing literature ${i}`, url: `https://example.org/racing/${i}` }],
     notes: `Round rules ${i}`,
@@ -96,6 +97,7 @@ describe('programs: PUT /api/v1/admin/programs/{key}', () => {
       completedStepsPreferred: false,
       memberGenders: ['woman', 'non-binary'],
       timeCountedAs: 'program',
+      requiresSponsorVetting: false,
       experiences: ['alcohol'],
       sources: [{ title: 'Group conscience minutes', url: 'https://example.org/minutes' }],
       notes: 'As our group conscience decided.',
@@ -263,6 +265,7 @@ describe('programs: the seed upgrades a database made by earlier code', () => {
       ownSponsor: 'none',
       completedStepsPreferred: false,
       timeCountedAs: 'recovery',
+      requiresSponsorVetting: true,
       seedVersion: SEED_VERSION,
       editedByAdmin: true,
     });
