@@ -4,7 +4,7 @@
 // bounded heap. Reasons (strings) are written for the k winners only, by the pure
 // scorePair; the scores agree with it exactly (see test/unit/matching-properties).
 
-import { availabilityMask, localDayNumber, MASK_WORDS, maskOverlapMinutes, popcount32, weekStartOf } from './availability.ts';
+import { availabilityMask, localDayNumber, MASK_WORDS, popcount32, SLOT_MINUTES, weekStartOf } from './availability.ts';
 import { availableSinceMs, CandidateIndex, contactModeBits, IN_PERSON_BIT, TEXT_BIT } from './candidate-index.ts';
 import { acceptedSponsorGenders, countedTimeDays, failingRules, firstFailingRule, haversineKmRaw, isPairBlocked, isProgramMember, primaryLanguage } from './eligibility.ts';
 import { daysSince } from './recovery.ts';
@@ -227,6 +227,10 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
   const newcomerModes = contactModeBits(newcomer.contactModes);
   const newcomerModeCount = popcount32(newcomerModes);
   const newcomerMask = availabilityMask(newcomer, week);
+  // The newcomer's few hours in a week touch few of the mask's words: only those are compared, row by row.
+  const maskWords = new Int32Array(MASK_WORDS);
+  let maskWordCount = 0;
+  for (let w = 0; w < MASK_WORDS; w++) if ((newcomerMask[w] as number) !== 0) maskWords[maskWordCount++] = w;
   const newcomerOrientation = orientationIndex(newcomer.spiritualOrientation);
   const orientationMustMatch = newcomer.orientationMustMatch;
   const ageMask = ageBandMask(newcomer.preferredAgeBands);
@@ -317,7 +321,14 @@ export function rank(index: CandidateIndex, newcomer: NewcomerProfile, ctx: Matc
       const sharedModes = (modes[i] as number) & newcomerModes;
       if (sharedModes === 0) { excluded[RULE['no-shared-contact-mode']]!++; continue; }
       if (maskWeek[i] !== week) index.buildMask(i, week);
-      const overlap = maskOverlapMinutes(index.masks, i * MASK_WORDS, newcomerMask, 0);
+      const masks = index.masks;
+      let overlapSlots = 0;
+      for (let q = 0, base = i * MASK_WORDS; q < maskWordCount; q++) {
+        const w = maskWords[q] as number;
+        const both = (masks[base + w] as number) & (newcomerMask[w] as number);
+        if (both !== 0) overlapSlots += popcount32(both);
+      }
+      const overlap = overlapSlots * SLOT_MINUTES;
       if (overlap === 0 && !(asyncOk && (sharedModes & TEXT_BIT) !== 0)) { excluded[RULE['no-availability-overlap']]!++; continue; }
       const km = hasNewcomerLoc && hasLocation[i] === 1 ? haversineKmRaw(nLat, nLon, lat[i] as number, lon[i] as number) : NaN;
       if (sharedModes === IN_PERSON_BIT && km > maxKm) { excluded[RULE['too-far']]!++; continue; }
