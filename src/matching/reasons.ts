@@ -77,12 +77,20 @@ export function contactModesText(modes: readonly ContactMode[]): string {
 
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
 
+// Every card names its languages: the names are looked up once per code (the set of codes is small and bounded by the index).
+const languageNameCache = new Map<string, string>();
+
 function languageName(code: string): string {
-  try {
-    return languageNames.of(code) ?? code;
-  } catch {
-    return code;
+  let name = languageNameCache.get(code);
+  if (name === undefined) {
+    try {
+      name = languageNames.of(code) ?? code;
+    } catch {
+      name = code;
+    }
+    if (languageNameCache.size < 1000) languageNameCache.set(code, name);
   }
+  return name;
 }
 
 function timeTexts(facts: PairFacts): { text: string; newcomerText: string } {

@@ -56,29 +56,22 @@ const language = z
 // card. (AA itself began in 1935.)
 const EARLIEST_RECOVERY_DATE = '1930-01-01';
 
-const recoveryDate = z
-  .string()
-  .superRefine((date, ctx) => {
-    if (!isCalendarDate(date)) ctx.addIssue({ code: 'custom', message: 'Must be a date as YYYY-MM-DD.' });
-    else if (date < EARLIEST_RECOVERY_DATE) ctx.addIssue({ code: 'custom', message: `Must be on or after ${EARLIEST_RECOVERY_DATE}.` });
-  })
-  .meta({
-    format: 'date',
-    description: `A calendar date as YYYY-MM-DD, from ${EARLIEST_RECOVERY_DATE} to today in the member's time zone.`,
-    example: '2024-03-15',
-  });
+/** A calendar date from 1930 on; `description` and `example` say which date it is. */
+const memberDate = (description: string, example: string) =>
+  z
+    .string()
+    .superRefine((date, ctx) => {
+      if (!isCalendarDate(date)) ctx.addIssue({ code: 'custom', message: 'Must be a date as YYYY-MM-DD.' });
+      else if (date < EARLIEST_RECOVERY_DATE) ctx.addIssue({ code: 'custom', message: `Must be on or after ${EARLIEST_RECOVERY_DATE}.` });
+    })
+    .meta({ format: 'date', description, example });
 
-const programSince = z
-  .string()
-  .superRefine((date, ctx) => {
-    if (!isCalendarDate(date)) ctx.addIssue({ code: 'custom', message: 'Must be a date as YYYY-MM-DD.' });
-    else if (date < EARLIEST_RECOVERY_DATE) ctx.addIssue({ code: 'custom', message: `Must be on or after ${EARLIEST_RECOVERY_DATE}.` });
-  })
-  .meta({
-    format: 'date',
-    description: 'When the member first came to the program (YYYY-MM-DD): the time that counts in programs that count time in the program, such as Al-Anon and Nar-Anon, instead of a recovery date.',
-    example: '2019-06-01',
-  });
+const recoveryDate = memberDate(`A calendar date as YYYY-MM-DD, from ${EARLIEST_RECOVERY_DATE} to today in the member's time zone.`, '2024-03-15');
+
+const programSince = memberDate(
+  'When the member first came to the program (YYYY-MM-DD): the time that counts in programs that count time in the program, such as Al-Anon and Nar-Anon, instead of a recovery date.',
+  '2019-06-01',
+);
 
 const location = z.strictObject({
   region: z.string().trim().min(1).max(80),
