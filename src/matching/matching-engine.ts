@@ -6,7 +6,7 @@ import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } fro
 import { createProgramsRepository, type StoredProgram } from '../programs/programs.repository.ts';
 import { createVettingRepository } from '../vetting/vetting.repository.ts';
 import { isVettedForMatching, requiresSponsorVetting, type VettingDecision } from '../vetting/vetting-rules.ts';
-import { createCandidateIndex, type CandidateIndex } from './candidate-index.ts';
+import { byProgram, createCandidateIndex, type CandidateIndex } from './candidate-index.ts';
 import { rankEligiblePairs, type EligiblePairs } from './eligible-pairs.ts';
 import type { MatchHistorySource } from './match-history.source.ts';
 import { explain, rank } from './rank.ts';
@@ -118,7 +118,8 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
   const buildIndex = async () => {
     const fresh = createCandidateIndex();
     const [sponsors, decisions] = await Promise.all([profiles.allSponsors(), vetting.currentAll()]);
-    for (const doc of sponsors) {
+    // In program order: each program's rows side by side (candidate-index.ts byProgram).
+    for (const doc of byProgram(sponsors, (d) => d._id)) {
       if (!isVetted(doc, decisions.get(doc._id))) continue;
       try {
         fresh.upsertSponsor(toSponsorProfile(doc));
