@@ -10,7 +10,9 @@
 //   BENCH_LABEL="after the feed change" npm run bench   # names the writes run
 //   BENCH_ONLY=http npm run bench   # only these sections (topk, assign, http, writes), replaced in RESULTS.md
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchAssign, type BenchSection } from './assign.bench.ts';
@@ -34,7 +36,7 @@ const firstLine = (err: unknown) => (err instanceof Error ? err.message : String
 
 async function section(
   name: string,
-  run: () => Promise<Outcome['markdown'] | { markdown: string; ok: boolean }>,
+  run: () => Promise<SectionResult>,
   passed = 'target met',
   problem = 'target not met',
 ): Promise<Outcome> {
@@ -125,32 +127,72 @@ function spliced(previous: string, outcomes: Outcome[]): string {
   return doc;
 }
 
+type SectionResult = Outcome['markdown'] | { markdown: string; ok: boolean };
+
+const SECTIONS: Record<string, { name: string; run: (previous: string) => Promise<SectionResult>; passed?: string; problem?: string }> = {
+  topk: { name: 'Top-k ranking', run: () => benchTopK() },
+  assign: {
+    name: 'Exact assignment',
+    run: async () => {
+      const s = await benchAssign(log);
+      return { markdown: `## ${s.title}\n\n${s.markdown}\n`, ok: s.pass };
+    },
+  },
+  http: { name: 'Proposals over HTTP', run: () => benchHttp(log) },
+  writes: {
+    name: 'Writes',
+    run: async (previous) => {
+      const w = await benchWrites(log);
+      return { markdown: writesSection(w, previous), ok: w.ok };
+    },
+    passed: 'measured (no target)',
+    problem: 'some PUTs were not answered 2xx',
+  },
+};
+
+/** Runs one section in a child process (this file, BENCH_SECTION=key) and reads back its outcome. */
+async function inChild(key: string): Promise<Outcome> {
+  const { name, passed = 'target met' } = SECTIONS[key]!;
+  const dir = mkdtempSync(join(os.tmpdir(), 'bench-'));
+  const out = join(dir, 'outcome.json');
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+        env: { ...process.env, BENCH_SECTION: key, BENCH_OUT: out },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.once('error', reject);
+      child.once('exit', resolve);
+    });
+    if (existsSync(out)) return JSON.parse(readFileSync(out, 'utf8')) as Outcome;
+    return { name, markdown: `## ${name}\n\n**FAILED:** the section's process exited with ${code} and no result\n`, ok: false, passed, problem: `exited with ${code}`, seconds: 0 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The child's side: one section, its outcome written to BENCH_OUT. */
+async function runSection(key: string, outFile: string): Promise<number> {
+  const spec = SECTIONS[key];
+  if (!spec) throw new Error(`unknown section ${key}`);
+  const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+  const outcome = await section(spec.name, () => spec.run(previous), spec.passed, spec.problem);
+  writeFileSync(outFile, JSON.stringify(outcome));
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (process.env.BENCH_SECTION && process.env.BENCH_OUT) return runSection(process.env.BENCH_SECTION, process.env.BENCH_OUT);
   const startedAt = new Date();
   const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
   const header = machine();
   const outcomes: Outcome[] = [];
   const only = process.env.BENCH_ONLY?.split(',').map((k) => k.trim()).filter(Boolean);
   const wanted = (key: string) => only === undefined || only.includes(key);
-  if (wanted('topk')) outcomes.push(await section('Top-k ranking', () => benchTopK()));
-  if (wanted('assign')) outcomes.push(
-    await section('Exact assignment', async () => {
-      const s = await benchAssign(log);
-      return { markdown: `## ${s.title}\n\n${s.markdown}\n`, ok: s.pass };
-    }),
-  );
-  if (wanted('http')) outcomes.push(await section('Proposals over HTTP', () => benchHttp(log)));
-  if (wanted('writes')) outcomes.push(
-    await section(
-      'Writes',
-      async () => {
-        const w = await benchWrites(log);
-        return { markdown: writesSection(w, previous), ok: w.ok };
-      },
-      'measured (no target)',
-      'some PUTs were not answered 2xx',
-    ),
-  );
+  // Each section in a process of its own: the HTTP section serves the API from
+  // its own process, and garbage left by an earlier section (the top-k bench's
+  // 100,000 sponsors) would otherwise slow its garbage collections.
+  for (const key of Object.keys(SECTIONS)) if (wanted(key)) outcomes.push(await inChild(key));
 
   const failed = outcomes.filter((o) => !o.ok);
   const totalSeconds = outcomes.reduce((s, o) => s + o.seconds, 0);
