@@ -27,8 +27,10 @@ function binaryPath(): string {
 // downloaded, 443 s on a busy one; fetching the modules first adds to it.
 const BUILD_ESTIMATE = 'usually 2–8 minutes';
 
+// How long the build has run: a duration on the monotonic clock, not a time of day
+// (no service clock is involved: this is the machine's own work, timed for a progress line).
 function elapsed(since: number): string {
-  const s = Math.round((Date.now() - since) / 1000);
+  const s = Math.round((performance.now() - since) / 1000);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
@@ -45,7 +47,7 @@ export async function buildFerretDB(progress: Progress): Promise<string> {
   // Build into a private name and rename: two processes building at once both
   // succeed and the rename is atomic.
   const tmp = `${out}.${process.pid}.tmp`;
-  const started = Date.now();
+  const started = performance.now();
   const ticker = setInterval(() => progress(`still building FerretDB (${elapsed(started)} so far; ${BUILD_ESTIMATE})…`), 15_000);
   try {
     const code = await new Promise<number>((resolveExit, reject) => {

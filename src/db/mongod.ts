@@ -18,6 +18,7 @@ const DAY_MS = 86_400_000;
 
 /** Why the download failed, when it failed within the last day. */
 function recentRefusal(): string | undefined {
+  // The marker's age on the file system's clock (mtime is wall time): a fact about this machine, not service time.
   if (!existsSync(refusedMarker) || Date.now() - statSync(refusedMarker).mtimeMs >= DAY_MS) return undefined;
   // "<ISO time> <reason>". Earlier versions recorded the package's own message,
   // whose "Details:" line was cut off: only its url says anything.
