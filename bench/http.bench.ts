@@ -222,24 +222,41 @@ function poolRuns(url: string, token: string, duration: number): Promise<RunTimi
 
 /**
  * With BENCH_CPU_PROFILE=<dir>, records a CPU profile of this process (the API)
- * while `work` runs, as <dir>/<name>.cpuprofile (open it in Chrome's DevTools).
+ * while `work` runs, as <dir>/<name>.cpuprofile (open it in Chrome's DevTools);
+ * with BENCH_HEAP_PROFILE=<dir>, a sampling profile of what it allocates, as
+ * <dir>/<name>.heapprofile (garbage included: where the collector's work comes from).
  */
 async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const dir = process.env.BENCH_CPU_PROFILE;
-  if (!dir) return work();
+  const cpuDir = process.env.BENCH_CPU_PROFILE;
+  const heapDir = process.env.BENCH_HEAP_PROFILE;
+  if (!cpuDir && !heapDir) return work();
   const session = new inspector.Session();
   session.connect();
   const post = (method: string, params?: object) =>
     new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 200 });
-  await post('Profiler.start');
+  if (cpuDir) {
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 200 });
+    await post('Profiler.start');
+  }
+  if (heapDir) {
+    await post('HeapProfiler.enable');
+    // Objects collected by minor and major GCs are kept in the profile: the garbage is the point.
+    await post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   try {
     return await work();
   } finally {
-    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    if (cpuDir) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      mkdirSync(cpuDir, { recursive: true });
+      writeFileSync(join(cpuDir, `${name}.cpuprofile`), JSON.stringify(profile));
+    }
+    if (heapDir) {
+      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+      mkdirSync(heapDir, { recursive: true });
+      writeFileSync(join(heapDir, `${name}.heapprofile`), JSON.stringify(profile));
+    }
     session.disconnect();
   }
 }
