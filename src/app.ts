@@ -32,6 +32,9 @@ import { matchingRoutes } from './matching/matching.routes.ts';
 import { createRunsRepository } from './matching/runs.repository.ts';
 import { createSponsorHandles, deriveHandleSecret } from './matching/sponsor-handles.ts';
 import { createVettingRepository } from './vetting/vetting.repository.ts';
+import { createMailOutbox } from './background.ts';
+import { mailRoutes } from './mail/mail.routes.ts';
+import type { Outbox } from './mail/outbox.service.ts';
 import { vettingRoutes } from './vetting/vetting.routes.ts';
 import { ownVetting, type VettingDeps } from './vetting/vetting.service.ts';
 
@@ -47,11 +50,14 @@ export interface AppDeps {
   feed: ChangeFeed;
   /** Keys the sponsor handles on newcomers' cards; without it, one derived from the token secret (main.ts passes the configured one). */
   handleSecret?: string | Buffer;
+  /** Where mail is recorded for delivery; without it, one built from the config (SMTP_URL, else .eml files). */
+  outbox?: Outbox;
 }
 
 export interface App {
   app: Express;
   routes: readonly RouteSpec[];
+  outbox: Outbox;
 }
 
 const API_PREFIX = '/api/v1';
@@ -74,8 +80,17 @@ export function createApp(deps: AppDeps): App {
     clock,
   };
 
+  const outbox = deps.outbox ?? createMailOutbox({ config: deps.config, conn: deps.conn, clock, log: deps.logger });
+  const welcome = async (user: { id: string; email: string; displayName: string }) => {
+    // The account exists already: a welcome that cannot be recorded now is not worth failing the sign-up for.
+    await outbox
+      .enqueue({ event: 'registered', recipientId: user.id, to: user.email, template: 'welcome', data: { displayName: user.displayName, crisisLine: deps.config.crisisLine } })
+      .catch((err: unknown) => deps.logger.warn({ user: user.id, errName: (err as Error)?.name }, 'welcome email not recorded'));
+  };
+
   const routes: RouteSpec[] = [
     ...authRoutes({
+      welcome,
       users,
       access,
       tokens: deps.tokens,
@@ -96,6 +111,7 @@ export function createApp(deps: AppDeps): App {
     ...vettingRoutes(vettingDeps),
     ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), handles, clock, crisisLine: deps.config.crisisLine, vetting: vettingDeps.vetting }),
     ...auditRoutes(auditDeps),
+    ...mailRoutes(outbox),
   ];
 
   const app = express();
@@ -137,5 +153,5 @@ export function createApp(deps: AppDeps): App {
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));
-  return { app, routes };
+  return { app, routes, outbox };
 }

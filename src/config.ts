@@ -33,6 +33,11 @@ const schema = z.object({
   PAIR_COOLDOWN_DAYS: int(0, 3650).default(90),
   DOCS_ENABLED: bool.default(true),
   CRISIS_LINE: z.string().trim().min(1).max(200).default('988 (call or text, in the US)'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().trim().min(3).max(200).default('Notifications <no-reply@localhost>'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  OUTBOX_MAX_ATTEMPTS: int(1, 20).default(8),
+  JOBS_IN_API: bool.default(true),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -57,6 +62,16 @@ export interface Config {
   docsEnabled: boolean;
   /** Where someone in crisis can turn now, as a newcomer reads it beside an empty result. */
   crisisLine: string;
+  mail: {
+    /** Undefined only outside production: messages are then written as .eml files under dataDir/outbox. */
+    smtpUrl: string | undefined;
+    from: string;
+    /** Links in emails point here; undefined only outside production (then the listening address). */
+    publicUrl: string | undefined;
+    maxAttempts: number;
+  };
+  /** Whether the API process also runs the scheduled jobs (else `npm run worker` does). */
+  jobsInApi: boolean;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +99,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     if (!env.MONGODB_URI) problems.push('MONGODB_URI: required in production (no local database is started)');
     if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 bytes)');
     if (!env.HANDLE_SECRET) problems.push('HANDLE_SECRET: required in production (at least 32 bytes)');
+    // Mail that was promised must reach people, and its links must name the public address.
+    if (!env.SMTP_URL) problems.push('SMTP_URL: required in production (without it mail is only written to files)');
+    if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (the links in emails)');
   }
   // One key for two uses would tie them together: rotating one would change the other.
   if (env.HANDLE_SECRET && env.HANDLE_SECRET === env.JWT_SECRET) problems.push('HANDLE_SECRET: must differ from JWT_SECRET');
@@ -111,5 +129,12 @@ export function loadConfig(env: Env): Readonly<Config> {
     matching: Object.freeze({ pairCooldownDays: e.PAIR_COOLDOWN_DAYS }),
     docsEnabled: e.DOCS_ENABLED,
     crisisLine: e.CRISIS_LINE,
+    mail: Object.freeze({
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+    }),
+    jobsInApi: e.JOBS_IN_API,
   });
 }

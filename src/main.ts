@@ -16,6 +16,8 @@ import { recordServerUrl } from './db/server-file.ts';
 import { createEmptyMatchHistory } from './matching/match-history.source.ts';
 import { startMatchingEngine } from './matching/matching-engine.ts';
 import { deriveHandleSecret } from './matching/sponsor-handles.ts';
+import { createMailOutbox, startJobs } from './background.ts';
+import type { Scheduler } from './jobs/scheduler.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -56,7 +58,12 @@ async function main(): Promise<void> {
   const engine = await startMatchingEngine({ conn: db.conn, feed, instanceId, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
   const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, instanceId, clock, log: logger });
   const maintenance = startFeedMaintenance(feed, { log: logger });
+  const outbox = createMailOutbox({ config, conn: db.conn, clock, log: logger });
+  logger.info(config.mail.smtpUrl ? 'mail: delivered through SMTP_URL' : `mail: no SMTP_URL, so each message is written as an .eml file under ${config.dataDir}/outbox`);
+  let scheduler: Scheduler | undefined;
   const stopBackground = async () => {
+    // Running jobs finish; none start.
+    if (scheduler) await scheduler.drain();
     await maintenance.stop();
     await engine.stop();
     await access.stop();
@@ -74,7 +81,12 @@ async function main(): Promise<void> {
     history,
     handleSecret: config.handleSecret ?? deriveHandleSecret(jwtSecret),
     tokens: { secret: jwtSecret, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
+    outbox,
   });
+  if (config.jobsInApi) {
+    scheduler = await startJobs({ conn: db.conn, name: `api-${instanceId}`, log: logger, outbox, feed });
+    logger.info('scheduled jobs run in this process (JOBS_IN_API=false leaves them to `npm run worker`)');
+  }
 
   let server: Server;
   try {

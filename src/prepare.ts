@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { auditModels } from './audit/audit.model.ts';
 import { authModels } from './auth/users.model.ts';
 import { prepareStores, type StoreRegistration } from './db/stores.ts';
+import { mailModels } from './mail/outbox.model.ts';
 import { runModels } from './matching/runs.model.ts';
 import { profileModels } from './profiles/profiles.model.ts';
 import { SEED_PROGRAMS, SEED_V1, SEED_VERSION } from './programs/program-seed.ts';
@@ -18,6 +19,7 @@ export const STORES: readonly StoreRegistration[] = [
   },
   { name: 'profiles', register: (conn) => void profileModels(conn) },
   { name: 'matching-runs', register: (conn) => void runModels(conn) },
+  { name: 'mail', register: (conn) => void mailModels(conn) },
 ];
 
 /** What a database needs before the service uses it: every feature's models and indexes, and the seeds of a new deployment. */

@@ -11,6 +11,8 @@ export interface AuthDeps {
   access: AccessCache;
   tokens: TokenConfig;
   clock: () => Date;
+  /** Records the welcome email of a new account (the outbox delivers it). */
+  welcome?(user: { id: string; email: string; displayName: string }): Promise<void>;
 }
 
 export interface UserView {
@@ -67,6 +69,7 @@ export async function register(deps: AuthDeps, input: RegisterInput) {
   if (!(await deps.users.create(user))) {
     throw new AppError('conflict', 'email-taken', 'An account with this email already exists.');
   }
+  await deps.welcome?.({ id: user._id, email: user.email, displayName: user.displayName });
   return { user: toUserView(user), ...signAccessToken(deps.tokens, user._id, nowSeconds(deps.clock)) };
 }
 

@@ -68,6 +68,7 @@ const ROWS: Record<string, Row> = {
   'GET /api/v1/matching/runs/{id}': { params: (w) => ({ id: w.runId }), expect: programCoordinator(200) },
   'GET /api/v1/admin/users': { query: (w) => ({ email: w.spare.email }), expect: adminOnly(200) },
   'GET /api/v1/admin/audit': { expect: adminOnly(200) },
+  'GET /api/v1/admin/mail-failures': { expect: adminOnly(200) },
   'POST /api/v1/matching/runs': { body: () => ({ program: 'na' }), expect: programCoordinator(201) },
   'PUT /api/v1/programs/{key}/matching-weights': {
     params: () => ({ key: 'na' }),

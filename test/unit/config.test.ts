@@ -38,7 +38,7 @@ describe('config: loadConfig(env)', () => {
   });
 
   it('when production is fully configured, then it binds all interfaces and keeps the secret', () => {
-    const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb+srv://cluster.example/app', JWT_SECRET: strong, HANDLE_SECRET: 'h'.repeat(32), TRUST_PROXY: '1' });
+    const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb+srv://cluster.example/app', JWT_SECRET: strong, HANDLE_SECRET: 'h'.repeat(32), TRUST_PROXY: '1', SMTP_URL: 'smtp://mail.example:587', PUBLIC_URL: 'https://match.example' });
     expect(c).to.include({ env: 'production', host: '0.0.0.0', jwtSecret: strong, trustProxy: 1 });
   });
 
@@ -65,5 +65,38 @@ describe('config: loadConfig(env)', () => {
 
   it('when an unrelated variable is set, then it is ignored', () => {
     expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.to.throw();
+  });
+
+  it('when production has no SMTP_URL or PUBLIC_URL, then it refuses, naming both', () => {
+    let err: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db.example:27017/app', JWT_SECRET: 'j'.repeat(32), HANDLE_SECRET: 'h'.repeat(32) });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).problems).to.deep.equal([
+      'SMTP_URL: required in production (without it mail is only written to files)',
+      'PUBLIC_URL: required in production (the links in emails)',
+    ]);
+  });
+
+  it('when SMTP_URL is not an smtp URL, then it refuses, naming the key and never the value', () => {
+    const value = 'https://user:hunter2@mail.example';
+    let err: unknown;
+    try {
+      loadConfig({ SMTP_URL: value });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).to.include('SMTP_URL');
+    expect((err as Error).message).not.to.include('hunter2');
+  });
+
+  it('when mail is not configured outside production, then .eml files, a neutral sender and jobs in the API are the defaults', () => {
+    const c = loadConfig({});
+    expect(c.mail).to.deep.equal({ smtpUrl: undefined, from: 'Notifications <no-reply@localhost>', publicUrl: undefined, maxAttempts: 8 });
+    expect(c.jobsInApi).to.equal(true);
+    expect(loadConfig({ PUBLIC_URL: 'https://match.example/', JOBS_IN_API: 'false' })).to.deep.include({ jobsInApi: false });
+    expect(loadConfig({ PUBLIC_URL: 'https://match.example/' }).mail.publicUrl).to.equal('https://match.example');
   });
 });

@@ -1,0 +1,52 @@
+// The service's scheduled work and mail, wired once for both processes that run
+// them: the API (`npm start`, jobs inside it unless JOBS_IN_API=false) and the
+// worker (`npm run worker`, jobs only). Part of the composition root.
+
+import { join, resolve } from 'node:path';
+import type { Connection } from 'mongoose';
+import type { Config } from './config.ts';
+import type { ChangeFeed } from './db/change-feed.ts';
+import { createScheduler, type RecurringJob, type Scheduler, type SchedulerLog } from './jobs/scheduler.ts';
+import { createOutbox, type MailLog, type Outbox } from './mail/outbox.service.ts';
+import { fileTransport, smtpTransport, type MailTransport } from './mail/transport.ts';
+
+/** Followers of the change feed not heard from for this long are taken for gone when it is pruned. */
+const FEED_LIVE_WITHIN_MS = 10 * 60_000;
+
+/** Links in emails: PUBLIC_URL, else (outside production) the address this process listens on. */
+export function publicUrlOf(config: Readonly<Config>): string {
+  if (config.mail.publicUrl) return config.mail.publicUrl;
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  return `http://${host}:${config.port}`;
+}
+
+/** SMTP_URL when set; otherwise each message becomes an .eml file under DATA_DIR/outbox (never in production: config refuses). */
+export function mailTransportFor(config: Readonly<Config>): MailTransport {
+  return config.mail.smtpUrl ? smtpTransport(config.mail.smtpUrl) : fileTransport(resolve(join(config.dataDir, 'outbox')));
+}
+
+export function createMailOutbox(deps: { config: Readonly<Config>; conn: Connection; clock: () => Date; log: MailLog; transport?: MailTransport }): Outbox {
+  return createOutbox({
+    conn: deps.conn,
+    transport: deps.transport ?? mailTransportFor(deps.config),
+    clock: deps.clock,
+    from: deps.config.mail.from,
+    publicUrl: publicUrlOf(deps.config),
+    maxAttempts: deps.config.mail.maxAttempts,
+    log: deps.log,
+  });
+}
+
+/** Every recurring job: each fans out in code over what is due (DATABASE.md: few job documents). */
+export function recurringJobs(deps: { outbox: Outbox; feed: ChangeFeed }): RecurringJob[] {
+  return [
+    { name: 'outbox-deliver', every: '15 seconds', run: () => deps.outbox.deliverDue() },
+    { name: 'change-feed-prune', every: '10 minutes', run: () => deps.feed.prune(FEED_LIVE_WITHIN_MS) },
+  ];
+}
+
+export async function startJobs(deps: { conn: Connection; name: string; log: SchedulerLog; outbox: Outbox; feed: ChangeFeed }): Promise<Scheduler> {
+  const scheduler = createScheduler({ conn: deps.conn, name: deps.name, log: deps.log });
+  await scheduler.start(recurringJobs(deps));
+  return scheduler;
+}

@@ -1,0 +1,89 @@
+import mongoose, { type Connection } from 'mongoose';
+import { isDuplicateKey } from '../db/connect.ts';
+import { atRepositoryEdge } from '../db/repository-edge.ts';
+import { mailModels, type OutboxDoc } from './outbox.model.ts';
+
+export type OutboxFailureDoc = Pick<OutboxDoc, '_id' | 'template' | 'attempts' | 'lastError' | 'createdAt' | 'failedAt' | 'recipientId'>;
+
+export interface AttemptOutcome {
+  attempts: number;
+  lastError: string;
+  nextAttemptAt: Date;
+  /** Set when this was the last attempt. */
+  failedAt?: Date;
+}
+
+/**
+ * The outbox's storage. Every invariant is an insert of a natural `_id` (the
+ * message itself, a claim on an attempt, the fact that it was sent); every
+ * update is a plain `$set` by `_id` that sets absolute values, so writing it
+ * twice is the same as writing it once.
+ */
+export interface OutboxRepository {
+  /** False when a message with this `_id` was already recorded. */
+  insert(doc: OutboxDoc): Promise<boolean>;
+  /** Pending messages due at `now`, the longest waiting first. */
+  due(now: Date, limit: number): Promise<OutboxDoc[]>;
+  /** True for the one caller that inserts this claim. */
+  claim(claimId: string, at: Date): Promise<boolean>;
+  claimedAt(claimId: string): Promise<Date | undefined>;
+  markSent(id: string, sentAt: Date, messageId: string | undefined): Promise<void>;
+  recordFailedAttempt(id: string, outcome: AttemptOutcome): Promise<void>;
+  failures(limit: number): Promise<OutboxFailureDoc[]>;
+}
+
+export const attemptClaimId = (messageId: string, attempt: number) => `send:${messageId}:${attempt}`;
+export const sentClaimId = (messageId: string) => `sent:${messageId}`;
+
+export function createOutboxRepository(conn: Connection): OutboxRepository {
+  const { Outbox, OutboxClaim } = mailModels(conn);
+  const insertOnce = async (create: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await create();
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  };
+  return atRepositoryEdge<OutboxRepository>({
+    insert: (doc) => insertOnce(() => Outbox.create(doc)),
+    async due(now, limit) {
+      // FerretDB scans the collection for this filter; sent and failed messages are a few fields each to skip.
+      return Outbox.find({ status: 'pending', nextAttemptAt: mongoose.trusted({ $lte: now }) })
+        .sort({ nextAttemptAt: 1, _id: 1 })
+        .limit(limit)
+        .lean<OutboxDoc[]>();
+    },
+    claim: (claimId, at) => insertOnce(() => OutboxClaim.create({ _id: claimId, at })),
+    async claimedAt(claimId) {
+      return (await OutboxClaim.findById(claimId).lean())?.at;
+    },
+    async markSent(id, sentAt, messageId) {
+      // The insert-only record first: a later stale write to the message cannot make it look unsent.
+      await insertOnce(() => OutboxClaim.create({ _id: sentClaimId(id), at: sentAt }));
+      await Outbox.updateOne({ _id: id }, { $set: { status: 'sent', sentAt, ...(messageId ? { messageId } : {}) } });
+    },
+    async recordFailedAttempt(id, outcome) {
+      await Outbox.updateOne(
+        { _id: id },
+        {
+          $set: {
+            attempts: outcome.attempts,
+            lastError: outcome.lastError,
+            nextAttemptAt: outcome.nextAttemptAt,
+            status: outcome.failedAt ? 'failed' : 'pending',
+            ...(outcome.failedAt ? { failedAt: outcome.failedAt } : {}),
+          },
+        },
+      );
+    },
+    async failures(limit) {
+      return Outbox.find({ status: 'failed' })
+        .select({ _id: 1, template: 1, attempts: 1, lastError: 1, createdAt: 1, failedAt: 1, recipientId: 1 })
+        .sort({ failedAt: -1, createdAt: -1, _id: 1 })
+        .limit(limit)
+        .lean<OutboxFailureDoc[]>();
+    },
+  });
+}

@@ -1,0 +1,174 @@
+import type { Connection } from 'mongoose';
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, failureCode, messageIdFor, retryDelayMs, senderDomain } from './delivery.ts';
+import type { OutboxDoc } from './outbox.model.ts';
+import { attemptClaimId, createOutboxRepository, sentClaimId, type OutboxRepository } from './outbox.repository.ts';
+import { checkPublicUrl, mentionsHealth, renderTemplate, type Language, type TemplateData, type TemplateName } from './templates.ts';
+import type { MailTransport } from './transport.ts';
+
+/** Ids, template names, counts and error codes only: never an address, a subject or a body. */
+export interface MailLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface OutboxOptions {
+  conn: Connection;
+  transport: MailTransport;
+  clock: () => Date;
+  /** The From header, e.g. `Notifications <no-reply@example.org>`; it shows on lock screens, so it may not say what the service is about. */
+  from: string;
+  /** The service's address; every message links to it. */
+  publicUrl: string;
+  maxAttempts?: number;
+  leaseMs?: number;
+  /** Messages read per deliverDue call (default 50). */
+  batchSize?: number;
+  log: MailLog;
+}
+
+export interface EnqueueRequest<N extends TemplateName> {
+  /** What happened, e.g. `registered` or `match-approved:<matchId>`: with the recipient and template, the message's identity. */
+  event: string;
+  recipientId: string;
+  to: string;
+  template: N;
+  data: TemplateData[N];
+  language?: Language;
+}
+
+export interface DeliveryCounts {
+  sent: number;
+  retried: number;
+  failed: number;
+  skipped: number;
+}
+
+/** What admins see of a message that could not be delivered: no address, subject or body. */
+export interface MailFailure {
+  id: string;
+  template: string;
+  recipientId: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  failedAt: Date | null;
+}
+
+export interface Outbox {
+  /** Records the message, rendered now; `already` when this event had already promised it to this person. */
+  enqueue<N extends TemplateName>(req: EnqueueRequest<N>): Promise<{ id: string; already: boolean }>;
+  /** Makes one attempt at each due message (at the clock's now) that no other worker holds. */
+  deliverDue(opts?: { limit?: number }): Promise<DeliveryCounts>;
+  listFailures(q: { limit: number }): Promise<MailFailure[]>;
+}
+
+export const outboxId = (event: string, recipientId: string, template: string) => `${event}:${recipientId}:${template}`;
+
+type Outcome = keyof DeliveryCounts;
+
+export function createOutbox(opts: OutboxOptions): Outbox {
+  const repo: OutboxRepository = createOutboxRepository(opts.conn);
+  const { transport, clock, log } = opts;
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+  const batchSize = opts.batchSize ?? 50;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer.');
+  const publicUrl = checkPublicUrl(opts.publicUrl);
+  if (mentionsHealth(opts.from)) throw new Error('The mail sender would reveal what the service is about on every lock screen: choose a neutral name and address.');
+  const domain = senderDomain(opts.from) ?? new URL(publicUrl).hostname;
+
+  async function failAttempt(m: OutboxDoc, lastError: string, now: Date): Promise<Outcome> {
+    const attempts = m.attempts + 1;
+    const final = attempts >= maxAttempts;
+    // Absolute values, never $inc: two workers recording the same lost attempt write the same thing.
+    await repo.recordFailedAttempt(m._id, {
+      attempts,
+      lastError,
+      nextAttemptAt: final ? now : new Date(now.getTime() + retryDelayMs(m.attempts)),
+      ...(final ? { failedAt: now } : {}),
+    });
+    const fields = { mail: m._id, template: m.template, attempt: attempts, error: lastError };
+    if (final) log.warn(fields, 'mail failed: no attempts left');
+    else log.warn(fields, 'mail attempt failed; will retry');
+    return final ? 'failed' : 'retried';
+  }
+
+  async function send(m: OutboxDoc, now: Date): Promise<Outcome> {
+    let result: { messageId?: string; path?: string };
+    try {
+      result = await transport.send({
+        outboxId: m._id,
+        messageId: messageIdFor(m._id, domain),
+        from: opts.from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+      });
+    } catch (err) {
+      return failAttempt(m, failureCode(err), now);
+    }
+    await repo.markSent(m._id, clock(), result.messageId);
+    log.info({ mail: m._id, template: m.template, attempt: m.attempts + 1, ...(result.path ? { path: result.path } : {}) }, 'mail sent');
+    return 'sent';
+  }
+
+  async function deliverOne(m: OutboxDoc, now: Date): Promise<Outcome> {
+    const claimId = attemptClaimId(m._id, m.attempts);
+    if (await repo.claim(claimId, now)) return send(m, now);
+    const claimedAt = await repo.claimedAt(claimId);
+    if (!claimedAt || now.getTime() - claimedAt.getTime() < leaseMs) return 'skipped';
+    // The claim outlived every SMTP timeout: its worker died mid-attempt. Unless
+    // it got as far as recording the send, that attempt counts as failed.
+    const sentAt = await repo.claimedAt(sentClaimId(m._id));
+    if (sentAt) {
+      await repo.markSent(m._id, sentAt, undefined);
+      return 'skipped';
+    }
+    return failAttempt(m, 'interrupted', now);
+  }
+
+  return {
+    async enqueue(req) {
+      if (!req.event || !req.recipientId || req.recipientId.includes(':')) throw new Error('A mail needs an event and a recipient id without ":".');
+      // One plain address: nothing that could add a header or a second recipient.
+      if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(req.to)) throw new Error('A mail needs one plain address.');
+      const id = outboxId(req.event, req.recipientId, req.template);
+      const rendered = renderTemplate(req.template, req.data, { publicUrl, ...(req.language ? { language: req.language } : {}) });
+      const now = clock();
+      const inserted = await repo.insert({
+        _id: id,
+        to: req.to,
+        recipientId: req.recipientId,
+        template: req.template,
+        event: req.event,
+        ...rendered,
+        createdAt: now,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+      });
+      log.info({ mail: id, template: req.template, already: !inserted }, inserted ? 'mail enqueued' : 'mail already enqueued');
+      return { id, already: !inserted };
+    },
+
+    async deliverDue(o) {
+      const counts: DeliveryCounts = { sent: 0, retried: 0, failed: 0, skipped: 0 };
+      // The clock is read again for each message: a batch against a slow server can take minutes.
+      for (const m of await repo.due(clock(), o?.limit ?? batchSize)) counts[await deliverOne(m, clock())] += 1;
+      return counts;
+    },
+
+    async listFailures(q) {
+      return (await repo.failures(q.limit)).map((d) => ({
+        id: d._id,
+        template: d.template,
+        recipientId: d.recipientId,
+        attempts: d.attempts,
+        lastError: d.lastError ?? null,
+        createdAt: d.createdAt,
+        failedAt: d.failedAt ?? null,
+      }));
+    },
+  };
+}
