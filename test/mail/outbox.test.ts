@@ -83,17 +83,16 @@ describe('mail outbox: each message written once is delivered once', function ()
     expect(smtp.received).to.have.length(1);
     const mail = smtp.received[0]!;
     expect(mail.envelope).to.deep.equal({ from: 'no-reply@example.org', to: [to] });
-    const parsed = parseMail(mail.raw);
-    expect(parsed.headers.get('subject')).to.equal('Welcome');
-    expect(parsed.headers.get('from')).to.equal(FROM);
-    expect(parsed.headers.get('to')).to.equal(to);
-    const messageId = parsed.headers.get('message-id')!;
+    const parsed = await parseMail(mail.raw);
+    expect(parsed.subject).to.equal('Welcome');
+    expect(parsed.from?.value).to.deep.equal([{ name: 'Notifications', address: 'no-reply@example.org' }]);
+    expect(parsed.to).to.deep.include({ value: [{ name: '', address: to }] });
+    const messageId = parsed.messageId!;
     expect(messageId).to.match(/^<[0-9a-f]{40}@example\.org>$/);
     expect(messageId).not.to.include(recipientId);
-    expect(parsed.parts.map((p) => p.contentType)).to.deep.equal(['text/plain', 'text/html']);
-    const [text, html] = parsed.parts.map((p) => p.body);
-    expect(text).to.include('Hello Sam').and.include(PUBLIC_URL).and.include('Helpline 988');
-    expect(html).to.include(`href="${PUBLIC_URL}"`).and.include('Helpline 988');
+    expect(parsed.headers.get('content-type')).to.deep.include({ value: 'multipart/alternative' });
+    expect(parsed.text).to.include('Hello Sam').and.include(PUBLIC_URL).and.include('Helpline 988');
+    expect(parsed.html).to.include(`href="${PUBLIC_URL}"`).and.include('Helpline 988');
 
     const doc = await outboxDoc(first.id);
     expect(doc).to.include({ status: 'sent', attempts: 0, to, recipientId, template: 'welcome', event: 'registered', subject: 'Welcome', messageId });
@@ -144,7 +143,7 @@ describe('mail outbox: each message written once is delivered once', function ()
     await expectAll({ status: 'sent', attempts: 3 });
     clock.advance(24 * 60 * MINUTE);
     expect(await outbox.deliverDue()).to.deep.equal({ sent: 0, retried: 0, failed: 0, skipped: 0 });
-    const messageIds = smtp.received.map((m) => parseMail(m.raw).headers.get('message-id'));
+    const messageIds = await Promise.all(smtp.received.map(async (m) => (await parseMail(m.raw)).messageId));
     expect(messageIds).to.have.length(3);
     expect(new Set(messageIds).size).to.equal(3);
   });

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 // A real SMTP server on loopback that keeps what it receives, for tests where
@@ -99,51 +100,8 @@ export async function startTestSmtp(): Promise<TestSmtp> {
   };
 }
 
-export interface ParsedMail {
-  /** Header names in lower case, values unfolded (and decoded, for RFC 2047 words). */
-  headers: Map<string, string>;
-  /** The leaf parts, their bodies decoded. */
-  parts: Array<{ contentType: string; body: string }>;
-}
-
-function decodeWords(value: string): string {
-  return value.replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_m, _charset: string, enc: string, text: string) =>
-    enc.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuotedPrintable(text.replace(/_/g, ' ')),
-  );
-}
-
-function decodeQuotedPrintable(text: string): string {
-  const bytes = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => `%${h}`);
-  return decodeURIComponent(bytes.replace(/%(?![0-9A-F]{2})/gi, '%25'));
-}
-
-function splitEntity(raw: string): { headers: Map<string, string>; body: string } {
-  const at = raw.indexOf('\r\n\r\n');
-  const head = at < 0 ? raw : raw.slice(0, at);
-  const body = at < 0 ? '' : raw.slice(at + 4);
-  const headers = new Map<string, string>();
-  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), decodeWords(line.slice(colon + 1).trim()));
-  }
-  return { headers, body };
-}
-
-function leafParts(raw: string): ParsedMail['parts'] {
-  const { headers, body } = splitEntity(raw);
-  const contentType = headers.get('content-type') ?? 'text/plain';
-  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
-  if (contentType.toLowerCase().startsWith('multipart/') && boundary) {
-    const sections = body.split(`--${boundary}`).slice(1);
-    return sections.filter((s) => !s.startsWith('--')).flatMap((s) => leafParts(s.replace(/^\r\n/, '').replace(/\r\n$/, '')));
-  }
-  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
-  const decoded =
-    encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : encoding === 'base64' ? Buffer.from(body, 'base64').toString('utf8') : body;
-  return [{ contentType: contentType.split(';')[0]!.trim().toLowerCase(), body: decoded }];
-}
-
-/** Enough of MIME to read what nodemailer writes: headers, and the text and HTML parts. */
-export function parseMail(raw: string): ParsedMail {
-  return { headers: splitEntity(raw).headers, parts: leafParts(raw) };
+// mailparser would otherwise fill in what a message lacks (text converted from
+// HTML, HTML from text): tests read only the parts that were actually sent.
+export function parseMail(raw: string): Promise<ParsedMail> {
+  return simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
 }
