@@ -25,14 +25,23 @@ export function mailTransportFor(config: Readonly<Config>): MailTransport {
   return config.mail.smtpUrl ? smtpTransport(config.mail.smtpUrl) : fileTransport(resolve(join(config.dataDir, 'outbox')));
 }
 
-export function createMailOutbox(deps: { config: Readonly<Config>; conn: Connection; clock: () => Date; log: MailLog; transport?: MailTransport }): Outbox {
+export function createMailOutbox(deps: {
+  config: Readonly<Config>;
+  conn: Connection;
+  clock: () => Date;
+  log: MailLog;
+  transport?: MailTransport;
+  /** The address the server turned out to listen on (PORT=0), once it does; PUBLIC_URL wins over it. */
+  listeningUrl?: () => string | undefined;
+}): Outbox {
+  const { config, listeningUrl } = deps;
   return createOutbox({
     conn: deps.conn,
-    transport: deps.transport ?? mailTransportFor(deps.config),
+    transport: deps.transport ?? mailTransportFor(config),
     clock: deps.clock,
-    from: deps.config.mail.from,
-    publicUrl: publicUrlOf(deps.config),
-    maxAttempts: deps.config.mail.maxAttempts,
+    from: config.mail.from,
+    publicUrl: () => config.mail.publicUrl ?? listeningUrl?.() ?? publicUrlOf(config),
+    maxAttempts: config.mail.maxAttempts,
     log: deps.log,
   });
 }

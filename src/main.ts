@@ -58,7 +58,8 @@ async function main(): Promise<void> {
   const engine = await startMatchingEngine({ conn: db.conn, feed, instanceId, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
   const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, instanceId, clock, log: logger });
   const maintenance = startFeedMaintenance(feed, { log: logger });
-  const outbox = createMailOutbox({ config, conn: db.conn, clock, log: logger });
+  let listeningUrl: string | undefined;
+  const outbox = createMailOutbox({ config, conn: db.conn, clock, log: logger, listeningUrl: () => listeningUrl });
   logger.info(config.mail.smtpUrl ? 'mail: delivered through SMTP_URL' : `mail: no SMTP_URL, so each message is written as an .eml file under ${config.dataDir}/outbox`);
   let scheduler: Scheduler | undefined;
   const stopBackground = async () => {
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  listeningUrl = `http://${shownHost}:${port}`;
   logger.info(`listening on http://${shownHost}:${port} (docs at http://${shownHost}:${port}/docs)`);
   // Outside production, the commands run beside the service (the demo seed) find its URL here.
   recordServerUrl(config, `http://${shownHost}:${port}`, (m) => logger.warn(m));

@@ -58,8 +58,10 @@ export class ClaimLockJobRepository extends MongoJobRepository {
    * finds nothing and ends, the running one carries on.
    */
   private readonly busy = new Set<string>();
+  /** Jobs this process locked, with the lock's time: those it never started are released when it drains. */
+  private readonly held = new Map<string, Date>();
 
-  constructor(private readonly db: Db) {
+  constructor(private readonly db: Db, private readonly lockLifetimeMs: number) {
     super({ mongo: db, db: { collection: JOBS_COLLECTION } });
   }
 
@@ -87,6 +89,9 @@ export class ClaimLockJobRepository extends MongoJobRepository {
   /** Marks the claimed job locked (a plain update: only the claim's holder writes it) and reads it back. */
   private async take(doc: StoredJob, attempt: number, at: Date, by: string | null): Promise<JobParameters | undefined> {
     await this.jobs.updateOne({ _id: doc._id }, { $set: { lockedAt: at, lockAttempt: attempt, lastModifiedBy: by } });
+    // Locks older than their lifetime are anyone's again: no need to remember them.
+    for (const [id, lockedAt] of this.held) if (at.getTime() - lockedAt.getTime() > this.lockLifetimeMs) this.held.delete(id);
+    this.held.set(doc._id.toHexString(), at);
     return (await this.getJobById(doc._id.toHexString())) ?? undefined;
   }
 
@@ -147,6 +152,23 @@ export class ClaimLockJobRepository extends MongoJobRepository {
     const by = options?.lastModifiedBy ?? null;
     const attempt = await this.claim(doc, at, by);
     return attempt === undefined ? undefined : this.take(doc, attempt, at, by);
+  }
+
+  /**
+   * After a drain (nothing of this process runs any more): releases the jobs it
+   * locked ahead of their time and never started, so that another worker runs
+   * them now rather than after their lock's lifetime. A job whose lock is no
+   * longer the one this process set (it ran, or expired and went elsewhere) is
+   * left alone. The next claim of a released job is its next attempt.
+   */
+  async releaseUnstarted(): Promise<number> {
+    let released = 0;
+    for (const [id, lockedAt] of this.held) {
+      const res = await this.jobs.updateOne({ _id: new ObjectId(id), lockedAt }, { $set: { lockedAt: null } });
+      released += res.modifiedCount;
+    }
+    this.held.clear();
+    return released;
   }
 
   /** Deletes lock claims older than `before` (their jobs have long moved on: each claim names one run). */

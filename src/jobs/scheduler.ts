@@ -44,7 +44,7 @@ export interface Scheduler {
   readonly agenda: Agenda;
   /** Defines each job, starts processing, and creates each recurring schedule once. */
   start(jobs: readonly RecurringJob[]): Promise<void>;
-  /** Graceful: no job starts, running ones finish (or `timeoutMs` passes). */
+  /** Graceful: no job starts, running ones finish (or `timeoutMs` passes); jobs locked but not started are released. */
   drain(timeoutMs?: number): Promise<{ running: number }>;
 }
 
@@ -67,13 +67,14 @@ class ClaimLockBackend implements AgendaBackend {
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   // mongoose's driver and Agenda's backend are the same MongoDB driver major, typed from two copies of it.
   const db = opts.conn.db as unknown as Db;
-  const claims = opts.lock === 'stock' ? undefined : new ClaimLockJobRepository(db);
+  const lockLifetimeMs = opts.lockLifetimeMs ?? 10 * 60_000;
+  const claims = opts.lock === 'stock' ? undefined : new ClaimLockJobRepository(db, lockLifetimeMs);
   const backend: AgendaBackend = claims ? new ClaimLockBackend(claims) : new MongoBackend({ mongo: db, collection: JOBS_COLLECTION });
   const agenda = new Agenda({
     backend,
     name: opts.name,
     processEvery: opts.processEvery ?? '5 seconds',
-    defaultLockLifetime: opts.lockLifetimeMs ?? 10 * 60_000,
+    defaultLockLifetime: lockLifetimeMs,
     maxConcurrency: opts.maxConcurrency ?? 10,
     // A worker takes only what it will run soon: a lock it holds while stopping waits for lockLifetime.
     defaultLockLimit: opts.maxConcurrency ?? 10,
@@ -114,6 +115,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     },
     async drain(timeoutMs = 15_000) {
       const result = await agenda.drain({ timeout: timeoutMs, closeConnection: false });
+      // Only when nothing of ours still runs: a release would hand a running job to another worker.
+      if (result.running === 0) {
+        const released = (await claims?.releaseUnstarted()) ?? 0;
+        if (released) opts.log.info({ released }, 'released jobs locked but not started');
+      }
       return { running: result.running };
     },
   };

@@ -18,7 +18,7 @@ export interface OutboxOptions {
   /** The From header, e.g. `Notifications <no-reply@example.org>`; it shows on lock screens, so it may not say what the service is about. */
   from: string;
   /** The service's address; every message links to it. */
-  publicUrl: string;
+  publicUrl: string | (() => string);
   maxAttempts?: number;
   leaseMs?: number;
   /** Messages read per deliverDue call (default 50). */
@@ -73,7 +73,9 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const batchSize = opts.batchSize ?? 50;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer.');
-  const publicUrl = checkPublicUrl(opts.publicUrl);
+  // A function when the address is known only once the server listens (PORT=0 outside production).
+  const publicUrlNow = typeof opts.publicUrl === 'function' ? opts.publicUrl : () => opts.publicUrl as string;
+  const publicUrl = checkPublicUrl(publicUrlNow());
   if (mentionsHealth(opts.from)) throw new Error('The mail sender would reveal what the service is about on every lock screen: choose a neutral name and address.');
   const domain = senderDomain(opts.from) ?? new URL(publicUrl).hostname;
 
@@ -134,7 +136,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       // One plain address: nothing that could add a header or a second recipient.
       if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(req.to)) throw new Error('A mail needs one plain address.');
       const id = outboxId(req.event, req.recipientId, req.template);
-      const rendered = renderTemplate(req.template, req.data, { publicUrl, ...(req.language ? { language: req.language } : {}) });
+      const rendered = renderTemplate(req.template, req.data, { publicUrl: checkPublicUrl(publicUrlNow()), ...(req.language ? { language: req.language } : {}) });
       const now = clock();
       const inserted = await repo.insert({
         _id: id,

@@ -103,4 +103,27 @@ describe('jobs: Agenda with a lock that is a claim', function () {
     b.proc.kill('SIGTERM');
     expect(await b.exited).to.equal(0);
   });
+
+  it('when a worker drains while it holds a job it has not started, then it releases it and another worker runs it at once', async () => {
+    const LOCK_MS = 120_000;
+    // Due in 9 s: a worker scanning every 10 s locks it ahead of time and waits for it.
+    await client.agenda.schedule(new Date(Date.now() + 9_000), 'count', { n: 3 });
+    const a = await startWorker(db, 'a', LOCK_MS, { PROCESS_EVERY_MS: '10000' });
+    workers.push(a);
+    const jobs = db.conn.collection('agenda_jobs');
+    await until('the job to be locked', async () => (await jobs.findOne({ name: 'count' }))?.lockedAt != null, 30_000);
+    a.proc.kill('SIGTERM');
+    expect(await a.exited).to.equal(0);
+    expect(await db.conn.collection('executions').countDocuments({})).to.equal(0);
+    expect((await jobs.findOne({ name: 'count' }))?.lockedAt).to.equal(null);
+
+    const released = Date.now();
+    workers.push(await startWorker(db, 'b', LOCK_MS));
+    const effects = db.conn.collection('effects');
+    await until('the job to run', async () => (await effects.countDocuments({})) === 1, 60_000);
+    // Long before the lock's lifetime: it was released, not left to expire.
+    expect(Date.now() - released).to.be.below(LOCK_MS / 2);
+    const executions = await db.conn.collection('executions').find({}).toArray();
+    expect(executions.map((e) => e.worker)).to.deep.equal(['b']);
+  });
 });

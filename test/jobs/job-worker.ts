@@ -11,7 +11,7 @@ const [uri, dbName, lock, name, lockLifetime] = process.argv.slice(2);
 const conn = await connectDatabase(uri!, { autoIndex: false, dbName: dbName! });
 const db = conn.db!;
 const quiet = { info: () => undefined, warn: () => undefined };
-const scheduler = createScheduler({ conn, name: name!, log: quiet, processEvery: 500, lockLifetimeMs: Number(lockLifetime), lock: lock as LockKind, maxConcurrency: 20 });
+const scheduler = createScheduler({ conn, name: name!, log: quiet, processEvery: Number(process.env.PROCESS_EVERY_MS ?? 500), lockLifetimeMs: Number(lockLifetime), lock: lock as LockKind, maxConcurrency: 20 });
 
 async function record(job: { attrs: { data: unknown } }): Promise<number> {
   const { n } = job.attrs.data as { n: number };

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { testDatabaseUri } from '../support/db.ts';
 import { registration } from '../support/factories.ts';
+import { parseMail } from '../support/smtp.ts';
 
 // `npm start` with no configuration: mail goes to .eml files under DATA_DIR/outbox,
 // delivered by the jobs that run inside the API; `npm run worker` runs beside it
@@ -78,6 +79,8 @@ describe('npm start and npm run worker: mail without configuration', function ()
     expect(eml).to.match(/^Subject: Welcome$/m);
     expect(eml).to.include(`To: ${body.email}`);
     expect(eml).to.include('Robin');
+    // Its link names the address the server listens on (PORT=0 picked a free port).
+    expect((await parseMail(eml)).text).to.include(url);
     // One of the two processes wrote it, and said where.
     expect(api.out() + worker.out()).to.include(join(outbox, emls()[0]!));
 
