@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const engine = await startMatchingEngine({ conn: db.conn, feed, instanceId, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
   const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, instanceId, clock, log: logger });
   const maintenance = startFeedMaintenance(feed, { log: logger });
-  let listeningUrl: string | undefined;
+  let listeningUrl: string | undefined = undefined;
   const outbox = createMailOutbox({ config, conn: db.conn, clock, log: logger, listeningUrl: () => listeningUrl });
   logger.info(config.mail.smtpUrl ? 'mail: delivered through SMTP_URL' : `mail: no SMTP_URL, so each message is written as an .eml file under ${config.dataDir}/outbox`);
   let scheduler: Scheduler | undefined;
