@@ -102,6 +102,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     // Mail that was promised must reach people, and its links must name the public address.
     if (!env.SMTP_URL) problems.push('SMTP_URL: required in production (without it mail is only written to files)');
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (the links in emails)');
+    if (!env.MAIL_FROM) problems.push('MAIL_FROM: required in production (a neutral sender at your own domain)');
   }
   // One key for two uses would tie them together: rotating one would change the other.
   if (env.HANDLE_SECRET && env.HANDLE_SECRET === env.JWT_SECRET) problems.push('HANDLE_SECRET: must differ from JWT_SECRET');

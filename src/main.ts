@@ -19,6 +19,11 @@ import { deriveHandleSecret } from './matching/sponsor-handles.ts';
 import { createMailOutbox, startJobs } from './background.ts';
 import type { Scheduler } from './jobs/scheduler.ts';
 
+/** Jobs get this long to finish at shutdown: longer than one email's SMTP timeouts (10 + 10 + 30 s). */
+const DRAIN_MS = 60_000;
+/** After this, shutdown gives up and exits: requests in flight, the drain, then the rest. */
+const SHUTDOWN_MS = 90_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -63,8 +68,10 @@ async function main(): Promise<void> {
   logger.info(config.mail.smtpUrl ? 'mail: delivered through SMTP_URL' : `mail: no SMTP_URL, so each message is written as an .eml file under ${config.dataDir}/outbox`);
   let scheduler: Scheduler | undefined;
   const stopBackground = async () => {
-    // Running jobs finish; none start.
-    if (scheduler) await scheduler.drain();
+    // Running jobs finish (a delivery round stops after the message it is sending); none start.
+    outbox.stop();
+    if (scheduler) await scheduler.drain(DRAIN_MS);
+    outbox.close();
     await maintenance.stop();
     await engine.stop();
     await access.stop();
@@ -117,7 +124,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, 20_000);
+    }, SHUTDOWN_MS);
     force.unref();
     // Stop accepting; idle keep-alive connections are closed so that close() can finish.
     await new Promise<void>((resolve) => {

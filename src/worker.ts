@@ -12,6 +12,10 @@ import { LocalDatabaseUnavailable } from './db/local-database.ts';
 import { createLogger } from './http/logger.ts';
 import { prepareDatabase } from './prepare.ts';
 
+/** Jobs get this long to finish: longer than one email's SMTP timeouts (10 + 10 + 30 s). */
+const DRAIN_MS = 60_000;
+const SHUTDOWN_MS = 75_000;
+
 async function worker(): Promise<void> {
   let config;
   try {
@@ -50,9 +54,11 @@ async function worker(): Promise<void> {
     const force = setTimeout(() => {
       logger.error('worker shutdown took too long; exiting');
       process.exit(1);
-    }, 30_000);
+    }, SHUTDOWN_MS);
     force.unref();
-    const { running } = await scheduler.drain();
+    outbox.stop();
+    const { running } = await scheduler.drain(DRAIN_MS);
+    outbox.close();
     if (running > 0) logger.warn({ running }, 'jobs still running at shutdown: another worker runs them again after their lock lifetime');
     await feed.stop();
     await db.close();

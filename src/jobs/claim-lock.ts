@@ -74,16 +74,28 @@ export class ClaimLockJobRepository extends MongoJobRepository {
     return this.collection as unknown as Collection<StoredJob>;
   }
 
-  /** True when this caller now holds the claim; false when another does. */
+  /**
+   * The attempt this caller now holds, or undefined when another holds it. A
+   * claim older than the lock's lifetime whose job still shows the attempt
+   * before it was never followed by its lock (its worker died between the two
+   * writes, or the second failed): like an expired lock, the next attempt may be
+   * claimed, so a job is never stuck behind a claim nobody acts on.
+   */
   private async claim(doc: StoredJob, at: Date, by: string | null): Promise<number | undefined> {
-    const attempt = (doc.lockAttempt ?? -1) + 1;
-    try {
-      await this.locks!.insertOne({ _id: lockKey(doc._id.toHexString(), doc.nextRunAt, attempt), at, job: doc.name, by });
-      return attempt;
-    } catch (err) {
-      if (isDuplicateKey(err)) return undefined;
-      throw err;
+    const id = doc._id.toHexString();
+    const first = (doc.lockAttempt ?? -1) + 1;
+    for (let attempt = first; attempt < first + 8; attempt++) {
+      const key = lockKey(id, doc.nextRunAt, attempt);
+      try {
+        await this.locks!.insertOne({ _id: key, at, job: doc.name, by });
+        return attempt;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const held = await this.locks!.findOne({ _id: key });
+      if (held && at.getTime() - held.at.getTime() <= this.lockLifetimeMs) return undefined;
     }
+    return undefined;
   }
 
   /** Marks the claimed job locked (a plain update: only the claim's holder writes it) and reads it back. */

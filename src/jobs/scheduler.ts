@@ -82,6 +82,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // lengthen every scan (FerretDB filters a scan's documents one by one).
     removeOnComplete: true,
   });
+  // Agenda swallows errors of its scans (a database that does not answer); they are worth a line.
+  agenda.on('error', (err: Error) => {
+    opts.log.warn({ errName: err?.name }, 'job scan failed; the next scan tries again');
+  });
   agenda.on('fail', (err: Error, job: { attrs: { name: string } }) => {
     opts.log.warn({ job: job.attrs.name, errName: err.name }, 'job failed; it runs again at its next time');
   });

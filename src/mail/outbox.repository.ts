@@ -22,6 +22,7 @@ export interface AttemptOutcome {
 export interface OutboxRepository {
   /** False when a message with this `_id` was already recorded. */
   insert(doc: OutboxDoc): Promise<boolean>;
+  get(id: string): Promise<OutboxDoc | undefined>;
   /** Pending messages due at `now`, the longest waiting first. */
   due(now: Date, limit: number): Promise<OutboxDoc[]>;
   /** True for the one caller that inserts this claim. */
@@ -48,6 +49,9 @@ export function createOutboxRepository(conn: Connection): OutboxRepository {
   };
   return atRepositoryEdge<OutboxRepository>({
     insert: (doc) => insertOnce(() => Outbox.create(doc)),
+    async get(id) {
+      return (await Outbox.findById(id).lean<OutboxDoc>()) ?? undefined;
+    },
     async due(now, limit) {
       // FerretDB scans the collection for this filter; sent and failed messages are a few fields each to skip.
       return Outbox.find({ status: 'pending', nextAttemptAt: mongoose.trusted({ $lte: now }) })

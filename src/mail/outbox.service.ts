@@ -60,6 +60,10 @@ export interface Outbox {
   /** Makes one attempt at each due message (at the clock's now) that no other worker holds. */
   deliverDue(opts?: { limit?: number }): Promise<DeliveryCounts>;
   listFailures(q: { limit: number }): Promise<MailFailure[]>;
+  /** Shutting down: a delivery round in progress stops after the message it is sending. */
+  stop(): void;
+  /** Closes the transport (after stop, once the delivery job has drained). */
+  close(): void;
 }
 
 export const outboxId = (event: string, recipientId: string, template: string) => `${event}:${recipientId}:${template}`;
@@ -78,6 +82,8 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const publicUrl = checkPublicUrl(publicUrlNow());
   if (mentionsHealth(opts.from)) throw new Error('The mail sender would reveal what the service is about on every lock screen: choose a neutral name and address.');
   const domain = senderDomain(opts.from) ?? new URL(publicUrl).hostname;
+
+  let stopping = false;
 
   async function failAttempt(m: OutboxDoc, lastError: string, now: Date): Promise<Outcome> {
     const attempts = m.attempts + 1;
@@ -127,7 +133,11 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       await repo.markSent(m._id, sentAt, undefined);
       return 'skipped';
     }
-    return failAttempt(m, 'interrupted', now);
+    // Read again: this batch may be older than the lease, and another worker may
+    // have recorded this attempt (and later ones) since; never write over them.
+    const current = await repo.get(m._id);
+    if (current?.status !== 'pending' || current.attempts !== m.attempts) return 'skipped';
+    return failAttempt(current, 'interrupted', now);
   }
 
   return {
@@ -156,9 +166,22 @@ export function createOutbox(opts: OutboxOptions): Outbox {
 
     async deliverDue(o) {
       const counts: DeliveryCounts = { sent: 0, retried: 0, failed: 0, skipped: 0 };
+      if (stopping) return counts;
       // The clock is read again for each message: a batch against a slow server can take minutes.
-      for (const m of await repo.due(clock(), o?.limit ?? batchSize)) counts[await deliverOne(m, clock())] += 1;
+      for (const m of await repo.due(clock(), o?.limit ?? batchSize)) {
+        if (stopping) break;
+        counts[await deliverOne(m, clock())] += 1;
+      }
       return counts;
+    },
+
+    stop() {
+      stopping = true;
+    },
+
+    close() {
+      stopping = true;
+      transport.close();
     },
 
     async listFailures(q) {

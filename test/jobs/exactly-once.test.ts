@@ -106,9 +106,9 @@ describe('jobs: Agenda with a lock that is a claim', function () {
 
   it('when a worker drains while it holds a job it has not started, then it releases it and another worker runs it at once', async () => {
     const LOCK_MS = 120_000;
-    // Due in 9 s: a worker scanning every 10 s locks it ahead of time and waits for it.
-    await client.agenda.schedule(new Date(Date.now() + 9_000), 'count', { n: 3 });
-    const a = await startWorker(db, 'a', LOCK_MS, { PROCESS_EVERY_MS: '10000' });
+    // Due in 25 s: a worker scanning every 30 s locks it at its first scan and waits for it.
+    await client.agenda.schedule(new Date(Date.now() + 25_000), 'count', { n: 3 });
+    const a = await startWorker(db, 'a', LOCK_MS, { PROCESS_EVERY_MS: '30000' });
     workers.push(a);
     const jobs = db.conn.collection('agenda_jobs');
     await until('the job to be locked', async () => (await jobs.findOne({ name: 'count' }))?.lockedAt != null, 30_000);
@@ -125,5 +125,22 @@ describe('jobs: Agenda with a lock that is a claim', function () {
     expect(Date.now() - released).to.be.below(LOCK_MS / 2);
     const executions = await db.conn.collection('executions').find({}).toArray();
     expect(executions.map((e) => e.worker)).to.deep.equal(['b']);
+  });
+
+  it('when a worker died between claiming a job and locking it, then after the lock lifetime another worker claims the next attempt and runs it once', async () => {
+    const LOCK_MS = 3_000;
+    await client.agenda.now('count', { n: 9 });
+    const job = (await db.conn.collection('agenda_jobs').findOne({ name: 'count' }))!;
+    // The dead worker's claim of attempt 0; the job itself was never marked locked.
+    await db.conn.collection('agenda_locks').insertOne({
+      _id: `lock:${job._id.toHexString()}:${(job.nextRunAt as Date).getTime()}:0` as never,
+      at: new Date(Date.now() - 2 * LOCK_MS),
+      job: 'count',
+      by: 'dead',
+    });
+    workers.push(await startWorker(db, 'b', LOCK_MS));
+    await until('the job to run', async () => (await db.conn.collection('effects').countDocuments({})) === 1, 60_000);
+    await sleep(2 * LOCK_MS);
+    expect(await db.conn.collection('executions').countDocuments({})).to.equal(1);
   });
 });

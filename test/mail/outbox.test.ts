@@ -181,7 +181,7 @@ describe('mail outbox: each message written once is delivered once', function ()
         const [ca, cb] = await Promise.all([a.outbox.deliverDue(), b.outbox.deliverDue()]);
 
         expect(ca.sent + cb.sent).to.equal(30);
-        expect(ca.skipped + cb.skipped).to.equal(30);
+        // How many each skipped depends on how their reads interleave; what matters is that none was sent twice.
         expect(ca.retried + cb.retried + ca.failed + cb.failed).to.equal(0);
         const arrived = smtp.received.slice(before).flatMap((m) => m.envelope.to);
         expect(arrived.sort()).to.deep.equal([...recipients.values()].sort());

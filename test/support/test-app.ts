@@ -60,6 +60,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     engine,
     feed,
     close: async () => {
+      app.outbox.close();
       await engine.stop();
       await access.stop();
       await feed.stop();

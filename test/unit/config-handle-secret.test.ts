@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
 describe('config: HANDLE_SECRET', () => {
-  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db.example:27017/app', JWT_SECRET: 'j'.repeat(32), SMTP_URL: 'smtp://mail.example:587', PUBLIC_URL: 'https://match.example' };
+  const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db.example:27017/app', JWT_SECRET: 'j'.repeat(32), SMTP_URL: 'smtp://mail.example:587', PUBLIC_URL: 'https://match.example', MAIL_FROM: 'Notifications <no-reply@match.example>' };
   const problemsOf = (env: Record<string, string>): string[] => {
     try {
       loadConfig(env);

@@ -38,7 +38,7 @@ describe('config: loadConfig(env)', () => {
   });
 
   it('when production is fully configured, then it binds all interfaces and keeps the secret', () => {
-    const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb+srv://cluster.example/app', JWT_SECRET: strong, HANDLE_SECRET: 'h'.repeat(32), TRUST_PROXY: '1', SMTP_URL: 'smtp://mail.example:587', PUBLIC_URL: 'https://match.example' });
+    const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb+srv://cluster.example/app', JWT_SECRET: strong, HANDLE_SECRET: 'h'.repeat(32), TRUST_PROXY: '1', SMTP_URL: 'smtp://mail.example:587', PUBLIC_URL: 'https://match.example', MAIL_FROM: 'Notifications <no-reply@match.example>' });
     expect(c).to.include({ env: 'production', host: '0.0.0.0', jwtSecret: strong, trustProxy: 1 });
   });
 
@@ -67,7 +67,7 @@ describe('config: loadConfig(env)', () => {
     expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.to.throw();
   });
 
-  it('when production has no SMTP_URL or PUBLIC_URL, then it refuses, naming both', () => {
+  it('when production has no SMTP_URL, PUBLIC_URL or MAIL_FROM, then it refuses, naming each', () => {
     let err: unknown;
     try {
       loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db.example:27017/app', JWT_SECRET: 'j'.repeat(32), HANDLE_SECRET: 'h'.repeat(32) });
@@ -77,6 +77,7 @@ describe('config: loadConfig(env)', () => {
     expect((err as ConfigError).problems).to.deep.equal([
       'SMTP_URL: required in production (without it mail is only written to files)',
       'PUBLIC_URL: required in production (the links in emails)',
+      'MAIL_FROM: required in production (a neutral sender at your own domain)',
     ]);
   });
 
