@@ -160,6 +160,7 @@ export class ClaimLockJobRepository extends MongoJobRepository {
     const doc = await this.jobs.findOne({ _id: new ObjectId(job._id.toString()) });
     if (!doc || doc.lockedAt || doc.disabled || doc.name !== job.name) return undefined;
     if ((doc.nextRunAt?.getTime() ?? null) !== (job.nextRunAt ? new Date(job.nextRunAt).getTime() : null)) return undefined;
+    // Agenda's lock times are on the wall clock (its deadlines are computed from Date.now()).
     const at = new Date();
     const by = options?.lastModifiedBy ?? null;
     const attempt = await this.claim(doc, at, by);
