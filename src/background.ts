@@ -42,6 +42,7 @@ export function createMailOutbox(deps: {
     from: config.mail.from,
     publicUrl: () => config.mail.publicUrl ?? listeningUrl?.() ?? publicUrlOf(config),
     maxAttempts: config.mail.maxAttempts,
+    retentionDays: config.mail.retentionDays,
     log: deps.log,
   });
 }
@@ -50,6 +51,7 @@ export function createMailOutbox(deps: {
 export function recurringJobs(deps: { outbox: Outbox; feed: ChangeFeed }): RecurringJob[] {
   return [
     { name: 'outbox-deliver', every: '15 seconds', run: () => deps.outbox.deliverDue() },
+    { name: 'outbox-retention', every: '6 hours', run: () => deps.outbox.purgeExpired() },
     { name: 'change-feed-prune', every: '10 minutes', run: () => deps.feed.prune(FEED_LIVE_WITHIN_MS) },
   ];
 }

@@ -37,6 +37,7 @@ const schema = z.object({
   MAIL_FROM: z.string().trim().min(3).max(200).default('Notifications <no-reply@localhost>'),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   OUTBOX_MAX_ATTEMPTS: int(1, 20).default(8),
+  OUTBOX_RETENTION_DAYS: int(7, 3650).default(30),
   JOBS_IN_API: bool.default(true),
 });
 
@@ -69,6 +70,8 @@ export interface Config {
     /** Links in emails point here; undefined only outside production (then the listening address). */
     publicUrl: string | undefined;
     maxAttempts: number;
+    /** Days a sent or failed email keeps its address and words. */
+    retentionDays: number;
   };
   /** Whether the API process also runs the scheduled jobs (else `npm run worker` does). */
   jobsInApi: boolean;
@@ -135,6 +138,7 @@ export function loadConfig(env: Env): Readonly<Config> {
       from: e.MAIL_FROM,
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      retentionDays: e.OUTBOX_RETENTION_DAYS,
     }),
     jobsInApi: e.JOBS_IN_API,
   });

@@ -26,6 +26,12 @@ export interface OutboxDoc {
   sentAt?: Date;
   failedAt?: Date;
   messageId?: string;
+  /**
+   * Set when the retention job removed the address and the words of a sent or
+   * failed message (to, subject, text and html are then absent): what stays is
+   * that it was promised and what became of it.
+   */
+  purgedAt?: Date;
 }
 
 /**
@@ -56,6 +62,7 @@ const outboxSchema = new Schema<OutboxDoc>(
     sentAt: { type: Date },
     failedAt: { type: Date },
     messageId: { type: String },
+    purgedAt: { type: Date },
   },
   { versionKey: false, collection: 'outbox' },
 );

@@ -31,6 +31,8 @@ export interface OutboxRepository {
   markSent(id: string, sentAt: Date, messageId: string | undefined): Promise<void>;
   recordFailedAttempt(id: string, outcome: AttemptOutcome): Promise<void>;
   failures(limit: number): Promise<OutboxFailureDoc[]>;
+  /** Removes the address and words of sent and failed messages created before `before`, and claims older than it; counts messages purged. */
+  purgeBefore(before: Date, now: Date): Promise<number>;
 }
 
 export const attemptClaimId = (messageId: string, attempt: number) => `send:${messageId}:${attempt}`;
@@ -49,6 +51,15 @@ export function createOutboxRepository(conn: Connection): OutboxRepository {
   };
   return atRepositoryEdge<OutboxRepository>({
     insert: (doc) => insertOnce(() => Outbox.create(doc)),
+    async purgeBefore(before, now) {
+      const res = await Outbox.updateMany(
+        { status: mongoose.trusted({ $in: ['sent', 'failed'] }), createdAt: mongoose.trusted({ $lt: before }), purgedAt: mongoose.trusted({ $exists: false }) },
+        { $unset: { to: 1, subject: 1, text: 1, html: 1 }, $set: { purgedAt: now } },
+      );
+      // A claim this old names an attempt that ended long ago (attempts span hours, retention days).
+      await OutboxClaim.deleteMany({ at: mongoose.trusted({ $lt: before }) });
+      return res.modifiedCount;
+    },
     async get(id) {
       return (await Outbox.findById(id).lean<OutboxDoc>()) ?? undefined;
     },

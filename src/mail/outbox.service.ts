@@ -21,6 +21,8 @@ export interface OutboxOptions {
   publicUrl: string | (() => string);
   maxAttempts?: number;
   leaseMs?: number;
+  /** Days a sent or failed message keeps its address and words (default 30). */
+  retentionDays?: number;
   /** Messages read per deliverDue call (default 50). */
   batchSize?: number;
   log: MailLog;
@@ -60,6 +62,8 @@ export interface Outbox {
   /** Makes one attempt at each due message (at the clock's now) that no other worker holds. */
   deliverDue(opts?: { limit?: number }): Promise<DeliveryCounts>;
   listFailures(q: { limit: number }): Promise<MailFailure[]>;
+  /** Removes the address and words of sent and failed messages older than the retention; counts them. */
+  purgeExpired(): Promise<number>;
   /** Shutting down: a delivery round in progress stops after the message it is sending. */
   stop(): void;
   /** Closes the transport (after stop, once the delivery job has drained). */
@@ -76,6 +80,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const batchSize = opts.batchSize ?? 50;
+  const retentionDays = opts.retentionDays ?? 30;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('maxAttempts must be a positive integer.');
   // A function when the address is known only once the server listens (PORT=0 outside production).
   const publicUrlNow = typeof opts.publicUrl === 'function' ? opts.publicUrl : () => opts.publicUrl as string;
@@ -173,6 +178,13 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         counts[await deliverOne(m, clock())] += 1;
       }
       return counts;
+    },
+
+    async purgeExpired() {
+      const now = clock();
+      const purged = await repo.purgeBefore(new Date(now.getTime() - retentionDays * 86_400_000), now);
+      if (purged > 0) log.info({ purged }, 'mail: removed addresses and words of old messages');
+      return purged;
     },
 
     stop() {

@@ -95,7 +95,7 @@ describe('config: loadConfig(env)', () => {
 
   it('when mail is not configured outside production, then .eml files, a neutral sender and jobs in the API are the defaults', () => {
     const c = loadConfig({});
-    expect(c.mail).to.deep.equal({ smtpUrl: undefined, from: 'Notifications <no-reply@localhost>', publicUrl: undefined, maxAttempts: 8 });
+    expect(c.mail).to.deep.equal({ smtpUrl: undefined, from: 'Notifications <no-reply@localhost>', publicUrl: undefined, maxAttempts: 8, retentionDays: 30 });
     expect(c.jobsInApi).to.equal(true);
     expect(loadConfig({ PUBLIC_URL: 'https://match.example/', JOBS_IN_API: 'false' })).to.deep.include({ jobsInApi: false });
     expect(loadConfig({ PUBLIC_URL: 'https://match.example/' }).mail.publicUrl).to.equal('https://match.example');
