@@ -10,6 +10,9 @@ import { createScheduler, type RecurringJob, type Scheduler, type SchedulerLog }
 import { createOutbox, type MailLog, type Outbox } from './mail/outbox.service.ts';
 import { fileTransport, smtpTransport, type MailTransport } from './mail/transport.ts';
 
+/** Jobs get this long to finish at shutdown: longer than one email's SMTP timeouts (10 + 10 + 30 s). */
+export const JOBS_DRAIN_MS = 60_000;
+
 /** Followers of the change feed not heard from for this long are taken for gone when it is pruned. */
 const FEED_LIVE_WITHIN_MS = 10 * 60_000;
 
@@ -18,6 +21,11 @@ export function publicUrlOf(config: Readonly<Config>): string {
   if (config.mail.publicUrl) return config.mail.publicUrl;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   return `http://${host}:${config.port}`;
+}
+
+/** Where this process's mail goes, for its start-up log (no address, no secret). */
+export function describeMail(config: Readonly<Config>): string {
+  return config.mail.smtpUrl ? 'mail: delivered through SMTP_URL' : `mail: no SMTP_URL, so each message is written as an .eml file under ${config.dataDir}/outbox`;
 }
 
 /** SMTP_URL when set; otherwise each message becomes an .eml file under DATA_DIR/outbox (never in production: config refuses). */
@@ -60,4 +68,15 @@ export async function startJobs(deps: { conn: Connection; name: string; log: Sch
   const scheduler = createScheduler({ conn: deps.conn, name: deps.name, log: deps.log });
   await scheduler.start(recurringJobs(deps));
   return scheduler;
+}
+
+/**
+ * At shutdown: a delivery round stops after the message it is sending, running
+ * jobs finish (none start), then the transport closes.
+ */
+export async function stopJobs(deps: { outbox: Outbox; scheduler: Scheduler | undefined; log: SchedulerLog }): Promise<void> {
+  deps.outbox.stop();
+  const running = deps.scheduler ? (await deps.scheduler.drain(JOBS_DRAIN_MS)).running : 0;
+  deps.outbox.close();
+  if (running > 0) deps.log.warn({ running }, 'jobs still running at shutdown: another worker runs them again after their lock lifetime');
 }

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import { openDatabase } from './db/database.ts';
-import { LocalDatabaseUnavailable } from './db/local-database.ts';
+import { configOrExit, databaseOrExit, onShutdownSignals } from './boot.ts';
 import { localJwtSecret } from './db/local-secret.ts';
 import { prepareDatabase } from './prepare.ts';
 import { createLogger } from './http/logger.ts';
@@ -16,38 +14,16 @@ import { recordServerUrl } from './db/server-file.ts';
 import { createEmptyMatchHistory } from './matching/match-history.source.ts';
 import { startMatchingEngine } from './matching/matching-engine.ts';
 import { deriveHandleSecret } from './matching/sponsor-handles.ts';
-import { createMailOutbox, startJobs } from './background.ts';
+import { createMailOutbox, describeMail, startJobs, stopJobs } from './background.ts';
 import type { Scheduler } from './jobs/scheduler.ts';
 
-/** Jobs get this long to finish at shutdown: longer than one email's SMTP timeouts (10 + 10 + 30 s). */
-const DRAIN_MS = 60_000;
 /** After this, shutdown gives up and exits: requests in flight, the drain, then the rest. */
 const SHUTDOWN_MS = 90_000;
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Refusing to start: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = configOrExit(process.env);
   const logger = createLogger(config.logLevel);
-  const progress = (msg: string) => logger.info(msg);
-
-  let db;
-  try {
-    db = await openDatabase(config, progress);
-  } catch (err) {
-    if (err instanceof LocalDatabaseUnavailable) {
-      logger.fatal(`No database: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const db = await databaseOrExit(config, logger);
   logger.info({ engine: db.server.engine, version: db.server.version }, `database engine: ${db.server.engine} ${db.server.version}`);
 
   const clock = () => new Date();
@@ -65,13 +41,10 @@ async function main(): Promise<void> {
   const maintenance = startFeedMaintenance(feed, { log: logger });
   let listeningUrl: string | undefined = undefined;
   const outbox = createMailOutbox({ config, conn: db.conn, clock, log: logger, listeningUrl: () => listeningUrl });
-  logger.info(config.mail.smtpUrl ? 'mail: delivered through SMTP_URL' : `mail: no SMTP_URL, so each message is written as an .eml file under ${config.dataDir}/outbox`);
+  logger.info(describeMail(config));
   let scheduler: Scheduler | undefined;
   const stopBackground = async () => {
-    // Running jobs finish (a delivery round stops after the message it is sending); none start.
-    outbox.stop();
-    if (scheduler) await scheduler.drain(DRAIN_MS);
-    outbox.close();
+    await stopJobs({ outbox, scheduler, log: logger });
     await maintenance.stop();
     await engine.stop();
     await access.stop();
@@ -116,16 +89,7 @@ async function main(): Promise<void> {
   // Outside production, the commands run beside the service (the demo seed) find its URL here.
   recordServerUrl(config, `http://${shownHost}:${port}`, (m) => logger.warn(m));
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing requests in flight');
-    const force = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, SHUTDOWN_MS);
-    force.unref();
+  onShutdownSignals(logger, { stopping: 'shutting down: finishing requests in flight', stopped: 'stopped' }, SHUTDOWN_MS, async () => {
     // Stop accepting; idle keep-alive connections are closed so that close() can finish.
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -133,17 +97,7 @@ async function main(): Promise<void> {
     });
     await stopBackground();
     await db.close();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  const onSignal = (signal: string) => {
-    shutdown(signal).catch((err: unknown) => {
-      logger.error({ errName: (err as Error)?.name }, 'shutdown failed; exiting');
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
+  });
 }
 
 main().catch((err: unknown) => {
