@@ -36,6 +36,10 @@ import { createMailOutbox } from './background.ts';
 import { mailRoutes } from './mail/mail.routes.ts';
 import type { Outbox } from './mail/outbox.service.ts';
 import { vettingRoutes } from './vetting/vetting.routes.ts';
+import { createLifecycleRepository } from './matches/lifecycle.repository.ts';
+import { matchesRoutes } from './matches/matches.routes.ts';
+import { openRequesters, sponsorSaved, type LifecycleDeps } from './matches/lifecycle.service.ts';
+import type { MatchingDeps } from './matching/matching.service.ts';
 import { ownVetting, type VettingDeps } from './vetting/vetting.service.ts';
 
 export interface AppDeps {
@@ -58,6 +62,8 @@ export interface App {
   app: Express;
   routes: readonly RouteSpec[];
   outbox: Outbox;
+  /** The match lifecycle as this app wired it: its jobs run with it (main.ts, tests). */
+  lifecycle: LifecycleDeps;
 }
 
 const API_PREFIX = '/api/v1';
@@ -88,6 +94,38 @@ export function createApp(deps: AppDeps): App {
       .catch((err: unknown) => deps.logger.warn({ user: user.id, errName: (err as Error)?.name }, 'welcome email not recorded'));
   };
 
+  const runs = createRunsRepository(deps.conn);
+  const lifecycleRepo = createLifecycleRepository(deps.conn);
+  const matchingDeps: MatchingDeps = {
+    engine,
+    profiles,
+    programs,
+    history: deps.history,
+    runs,
+    handles,
+    clock,
+    crisisLine: deps.config.crisisLine,
+    vetting: vettingDeps.vetting,
+    // Pool runs take the newcomers who have asked for a sponsor and have no match being arranged.
+    seekers: () => openRequesters(lifecycleRepo),
+  };
+  const lifecycleDeps: LifecycleDeps = {
+    repo: lifecycleRepo,
+    engine,
+    matching: matchingDeps,
+    profiles,
+    users,
+    outbox,
+    handles,
+    runs,
+    clock,
+    log: deps.logger,
+    responseHours: deps.config.lifecycle.responseHours,
+    temporaryMatchDays: deps.config.lifecycle.temporaryMatchDays,
+    crisisLine: deps.config.crisisLine,
+    placesChanged: (id, by) => engine.placesChanged(id, by),
+  };
+
   const routes: RouteSpec[] = [
     ...authRoutes({
       welcome,
@@ -107,9 +145,11 @@ export function createApp(deps: AppDeps): App {
       changeClaims: createProfileChangesRepository(deps.conn),
       clock,
       sponsorVetting: (id, program) => ownVetting(vettingDeps, id, program),
+      sponsorSaved: (before, after, by) => sponsorSaved(lifecycleDeps, before, after, by),
     }),
     ...vettingRoutes(vettingDeps),
-    ...matchingRoutes({ engine, profiles, programs, history: deps.history, runs: createRunsRepository(deps.conn), handles, clock, crisisLine: deps.config.crisisLine, vetting: vettingDeps.vetting }),
+    ...matchingRoutes(matchingDeps),
+    ...matchesRoutes(lifecycleDeps),
     ...auditRoutes(auditDeps),
     ...mailRoutes(outbox),
   ];
@@ -153,5 +193,5 @@ export function createApp(deps: AppDeps): App {
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));
-  return { app, routes, outbox };
+  return { app, routes, outbox, lifecycle: lifecycleDeps };
 }

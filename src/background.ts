@@ -9,6 +9,11 @@ import type { ChangeFeed } from './db/change-feed.ts';
 import { createScheduler, type RecurringJob, type Scheduler, type SchedulerLog } from './jobs/scheduler.ts';
 import { createOutbox, type MailLog, type Outbox } from './mail/outbox.service.ts';
 import { fileTransport, smtpTransport, type MailTransport } from './mail/transport.ts';
+import { createUsersRepository } from './auth/users.repository.ts';
+import { createProfilesRepository } from './profiles/profiles.repository.ts';
+import { createLifecycleRepository } from './matches/lifecycle.repository.ts';
+import { expireDue, logJobResult, reconcile, type CoreDeps } from './matches/lifecycle.service.ts';
+import type { Logger } from 'pino';
 
 /** Jobs get this long to finish at shutdown: longer than one email's SMTP timeouts (10 + 10 + 30 s). */
 export const JOBS_DRAIN_MS = 60_000;
@@ -55,16 +60,48 @@ export function createMailOutbox(deps: {
   });
 }
 
+/**
+ * What the match lifecycle's steps, effects and jobs need. The API passes its
+ * matching engine's `placesChanged` (its own index at once); a worker has no
+ * index and only announces the change to the API instances.
+ */
+export function lifecycleCore(deps: {
+  config: Readonly<Config>;
+  conn: Connection;
+  clock: () => Date;
+  log: Logger;
+  outbox: Outbox;
+  feed: ChangeFeed;
+  placesChanged?: (sponsorId: string, by: string) => Promise<void>;
+}): CoreDeps {
+  const { config, feed } = deps;
+  return {
+    repo: createLifecycleRepository(deps.conn),
+    profiles: createProfilesRepository(deps.conn),
+    users: createUsersRepository(deps.conn, feed),
+    outbox: deps.outbox,
+    clock: deps.clock,
+    log: deps.log,
+    responseHours: config.lifecycle.responseHours,
+    temporaryMatchDays: config.lifecycle.temporaryMatchDays,
+    crisisLine: config.crisisLine,
+    placesChanged: deps.placesChanged ?? ((id, by) => feed.announce({ kind: 'places', id }, by)),
+  };
+}
+
 /** Every recurring job: each fans out in code over what is due (DATABASE.md: few job documents). */
-export function recurringJobs(deps: { outbox: Outbox; feed: ChangeFeed }): RecurringJob[] {
+export function recurringJobs(deps: { outbox: Outbox; feed: ChangeFeed; lifecycle: CoreDeps }): RecurringJob[] {
+  const { lifecycle } = deps;
   return [
+    { name: 'match-expiry', every: '5 minutes', run: async () => logJobResult(lifecycle.log, 'match-expiry', await expireDue(lifecycle)) },
+    { name: 'match-reconcile', every: '5 minutes', run: async () => logJobResult(lifecycle.log, 'match-reconcile', await reconcile(lifecycle)) },
     { name: 'outbox-deliver', every: '15 seconds', run: () => deps.outbox.deliverDue() },
     { name: 'outbox-retention', every: '6 hours', run: () => deps.outbox.purgeExpired() },
     { name: 'change-feed-prune', every: '10 minutes', run: () => deps.feed.prune(FEED_LIVE_WITHIN_MS) },
   ];
 }
 
-export async function startJobs(deps: { conn: Connection; name: string; log: SchedulerLog; outbox: Outbox; feed: ChangeFeed }): Promise<Scheduler> {
+export async function startJobs(deps: { conn: Connection; name: string; log: SchedulerLog; outbox: Outbox; feed: ChangeFeed; lifecycle: CoreDeps }): Promise<Scheduler> {
   const scheduler = createScheduler({ conn: deps.conn, name: deps.name, log: deps.log });
   await scheduler.start(recurringJobs(deps));
   return scheduler;

@@ -31,6 +31,8 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_MINUTE: int(1, 1000).default(10),
   REGISTRATIONS_PER_IP_PER_HOUR: int(1, 10_000).default(5),
   PAIR_COOLDOWN_DAYS: int(0, 3650).default(90),
+  MATCH_RESPONSE_HOURS: int(1, 24 * 60).default(72),
+  TEMPORARY_MATCH_DAYS: int(1, 365).default(30),
   DOCS_ENABLED: bool.default(true),
   CRISIS_LINE: z.string().trim().min(1).max(200).default('988 (call or text, in the US)'),
   SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
@@ -60,6 +62,8 @@ export interface Config {
   handleSecret: string | undefined;
   rateLimits: { loginFailuresPerMinute: number; registrationsPerIpPerHour: number };
   matching: { pairCooldownDays: number };
+  /** The match lifecycle: how long a sponsor or newcomer has to answer, and how long a temporary match lasts. */
+  lifecycle: { responseHours: number; temporaryMatchDays: number };
   docsEnabled: boolean;
   /** Where someone in crisis can turn now, as a newcomer reads it beside an empty result. */
   crisisLine: string;
@@ -131,6 +135,7 @@ export function loadConfig(env: Env): Readonly<Config> {
       registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
     }),
     matching: Object.freeze({ pairCooldownDays: e.PAIR_COOLDOWN_DAYS }),
+    lifecycle: Object.freeze({ responseHours: e.MATCH_RESPONSE_HOURS, temporaryMatchDays: e.TEMPORARY_MATCH_DAYS }),
     docsEnabled: e.DOCS_ENABLED,
     crisisLine: e.CRISIS_LINE,
     mail: Object.freeze({

@@ -20,7 +20,14 @@ export class AppError extends Error {
     readonly kind: ErrorKind,
     readonly slug: string,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; allow?: readonly string[]; cause?: unknown } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      allow?: readonly string[];
+      cause?: unknown;
+      /** Extension members of the problem (RFC 9457 §3.2): what the client needs to act, e.g. the current state and the actions allowed from it. Never personal data. */
+      members?: Readonly<Record<string, unknown>>;
+    } = {},
   ) {
     // The cause (a driver error) is kept for the log, never shown to the client.
     super(detail, extra.cause === undefined ? undefined : { cause: extra.cause });

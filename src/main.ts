@@ -11,7 +11,8 @@ import { createUsersRepository } from './auth/users.repository.ts';
 import { createChangeFeed } from './db/change-feed.ts';
 import { startFeedMaintenance } from './db/feed-maintenance.ts';
 import { recordServerUrl } from './db/server-file.ts';
-import { createEmptyMatchHistory } from './matching/match-history.source.ts';
+import { createLifecycleRepository } from './matches/lifecycle.repository.ts';
+import { createPairHistory } from './matches/pair-history.ts';
 import { startMatchingEngine } from './matching/matching-engine.ts';
 import { deriveHandleSecret } from './matching/sponsor-handles.ts';
 import { createMailOutbox, describeMail, startJobs, stopJobs } from './background.ts';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   await prepareDatabase(db.conn, { buildIndexes: config.env === 'production', now: clock() });
 
   const jwtSecret = config.jwtSecret ?? localJwtSecret(config.dataDir);
-  const history = createEmptyMatchHistory();
+  const history = createPairHistory(createLifecycleRepository(db.conn));
   const feed = createChangeFeed(db.conn, { clock, log: logger });
   // Announcements a previous run could not append before it stopped (or crashed) go out first.
   const adopted = await feed.adoptOrphans(0);
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     // Flushes what is still pending; what cannot be appended stays recorded for the next start.
     await feed.stop();
   };
-  const { app } = createApp({
+  const { app, lifecycle } = createApp({
     access,
     feed,
     config,
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     outbox,
   });
   if (config.jobsInApi) {
-    scheduler = await startJobs({ conn: db.conn, name: `api-${instanceId}`, log: logger, outbox, feed });
+    scheduler = await startJobs({ conn: db.conn, name: `api-${instanceId}`, log: logger, outbox, feed, lifecycle });
     logger.info('scheduled jobs run in this process (JOBS_IN_API=false leaves them to `npm run worker`)');
   }
 

@@ -4,7 +4,7 @@
 // Graceful shutdown: running jobs finish, none start.
 
 import { randomUUID } from 'node:crypto';
-import { createMailOutbox, describeMail, startJobs, stopJobs } from './background.ts';
+import { createMailOutbox, describeMail, lifecycleCore, startJobs, stopJobs } from './background.ts';
 import { configOrExit, databaseOrExit, onShutdownSignals } from './boot.ts';
 import { createChangeFeed } from './db/change-feed.ts';
 import { createLogger } from './http/logger.ts';
@@ -23,7 +23,8 @@ async function worker(): Promise<void> {
   const feed = createChangeFeed(db.conn, { clock, log: logger });
   const outbox = createMailOutbox({ config, conn: db.conn, clock, log: logger });
   const name = `worker-${randomUUID()}`;
-  const scheduler = await startJobs({ conn: db.conn, name, log: logger, outbox, feed });
+  const lifecycle = lifecycleCore({ config, conn: db.conn, clock, log: logger, outbox, feed });
+  const scheduler = await startJobs({ conn: db.conn, name, log: logger, outbox, feed, lifecycle });
   logger.info({ worker: name }, `worker running the scheduled jobs (${describeMail(config)})`);
 
   onShutdownSignals(logger, { stopping: 'worker stopping: running jobs finish, none start', stopped: 'worker stopped' }, SHUTDOWN_MS, async () => {

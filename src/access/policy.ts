@@ -119,3 +119,63 @@ export function requireRunAccess(actor: Actor, run: { programs: readonly string[
 export function isAuditedRead(actor: Actor, subjectIds: readonly string[]): boolean {
   return isAnyCoordinator(actor) && subjectIds.some((id) => id !== actor.id);
 }
+
+// ---- the match lifecycle ----
+
+/** Who a caller is to a match: one of its two members, a coordinator who acts on it, or a coordinator who may only read it. */
+export type MatchParty = 'newcomer' | 'sponsor' | 'coordinator' | 'reader';
+
+/**
+ * A match is seen by its newcomer; by its sponsor once they have been asked
+ * (never while it waits for a coordinator); by the coordinators of the
+ * newcomer's program, who act on it; and by the coordinators of the sponsor's
+ * program, who may read it. Being a member of the match comes first: a
+ * coordinator who is the newcomer does not approve their own match. Anyone
+ * else: 404 for a member (existence is not revealed), 403 for a coordinator of
+ * other programs.
+ */
+export function matchParty(
+  actor: Actor,
+  match: { newcomerId: string; sponsorId: string; newcomerProgram: string; sponsorProgram: string } | undefined,
+  sponsorAsked: boolean,
+): MatchParty {
+  if (!match) throw notFound('match');
+  if (actor.id === match.newcomerId) return 'newcomer';
+  if (actor.id === match.sponsorId) {
+    if (sponsorAsked) return 'sponsor';
+    throw notFound('match');
+  }
+  if (isCoordinatorOf(actor, match.newcomerProgram)) return 'coordinator';
+  if (isCoordinatorOf(actor, match.sponsorProgram)) return 'reader';
+  if (isAnyCoordinator(actor)) throw notCoordinatorOfProgram("Only coordinators of this match's programs can see it.");
+  throw notFound('match');
+}
+
+/** A step on a match: its members and the newcomer's program's coordinators; the sponsor's program's coordinators only read. */
+export function requireMatchActor(party: MatchParty): asserts party is Exclude<MatchParty, 'reader'> {
+  if (party === 'reader') throw notCoordinatorOfProgram("Only coordinators of the newcomer's program act on this match; you may read it.");
+}
+
+/** A request for a sponsor: only its newcomer (anyone else: 404, as if it did not exist). */
+export function requireRequestOwner(actor: Actor, request: { userId: string } | undefined): void {
+  if (!request || request.userId !== actor.id) throw notFound('match-request');
+}
+
+/** Making a match for a request: a coordinator of the newcomer's program (or an admin). */
+export function requireRequestCoordinator(actor: Actor, request: { program: string } | undefined): void {
+  if (!request) throw notFound('match-request');
+  if (!isCoordinatorOf(actor, request.program)) throw notCoordinatorOfProgram("Only coordinators of this newcomer's program (or admins) can do this.");
+}
+
+/** The programs whose queue, matches or concerns a coordinator reads: theirs (all for an admin), or the one they name, if it is theirs. */
+export function coordinatorProgramScope(actor: Actor, program?: string): readonly string[] | 'all' {
+  if (!isAnyCoordinator(actor)) throw new AppError('forbidden', 'forbidden', 'This needs the coordinator role.');
+  if (program !== undefined) {
+    requireProgramCoordinator(actor, program);
+    return [program];
+  }
+  return actor.isAdmin ? 'all' : actor.coordinatorOf;
+}
+
+/** Whether the caller reads the coordinators' view of the match lists (their programs') rather than their own matches. */
+export const readsAsCoordinator = (actor: Actor): boolean => isAnyCoordinator(actor);

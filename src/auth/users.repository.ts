@@ -20,6 +20,8 @@ export interface UsersRepository {
   findByEmail(normalisedEmail: string): Promise<User | undefined>;
   setCoordinatorOf(id: string, programs: string[]): Promise<User | undefined>;
   setAdmin(id: string, admin: boolean): Promise<void>;
+  /** Who looks after a program: its coordinators, or the admins when it has none (few; read when they are to be told something). */
+  coordinatorsOf(program: string): Promise<User[]>;
   revokeToken(jti: string, expiresAt: Date): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
   /** Revoked tokens that have not expired yet (few: logouts within one token lifetime). */
@@ -64,6 +66,11 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
       if (res.matchedCount === 0) return undefined;
       await feed.announce({ kind: 'user', id }, id);
       return (await User.findById(id).lean<User>()) ?? undefined;
+    },
+    async coordinatorsOf(program) {
+      const coordinators = await User.find({ 'roles.coordinatorOf': program }).lean<User[]>();
+      if (coordinators.length > 0) return coordinators;
+      return User.find({ 'roles.admin': true }).lean<User[]>();
     },
     async setAdmin(id, admin) {
       await User.updateOne({ _id: id }, { $set: { 'roles.admin': admin } });

@@ -35,6 +35,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         detail: known.detail,
         instance,
         ...(known.extra.errors ? { errors: known.extra.errors } : {}),
+        ...(known.extra.members ? { members: known.extra.members } : {}),
       });
       return;
     }

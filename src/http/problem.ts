@@ -57,10 +57,12 @@ export function kindOfClientStatus(status: unknown): 'not-found' | 'validation' 
 
 export function sendProblem(
   res: Response,
-  p: { kind: ProblemKind; slug: string; detail: string; instance: string; errors?: FieldError[] },
+  p: { kind: ProblemKind; slug: string; detail: string; instance: string; errors?: FieldError[]; members?: Readonly<Record<string, unknown>> },
 ): void {
   const status = statusOf[p.kind];
   const body: Problem = {
+    // Extension members first: the standard ones below cannot be overridden by them.
+    ...p.members,
     type: `/problems/${p.slug}`,
     title: titleOf[status] ?? 'Error',
     status,

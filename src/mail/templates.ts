@@ -13,10 +13,44 @@ export const LANGUAGES = ['en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 /** What each template is rendered from. */
+// `displayName` is always the recipient's own name.
 export interface TemplateData {
   welcome: { displayName: string; crisisLine: string };
+  'match-asked': { displayName: string };
+  'match-sponsor-accepted': { displayName: string };
+  'match-chosen': { displayName: string };
+  'match-expired': { displayName: string };
+  /** `contact`: a ready-made block, one item a line, of what the other person chose to share (or a sentence saying they shared nothing yet). */
+  'match-introduction': { displayName: string; otherName: string; contact: string; crisisLine: string };
+  'match-closed': { displayName: string };
+  'match-withdrawn-newcomer': { displayName: string };
+  'match-withdrawn-sponsor': { displayName: string };
+  'match-flagged': { displayName: string };
+  'concern-raised': { displayName: string };
+  'match-ongoing-asked': { displayName: string };
 }
 export type TemplateName = keyof TemplateData;
+
+/**
+ * Who reads each mail. A coordinator's mail names no member and no health matter
+ * anywhere (they read the details in the service); a member's mail never gives a
+ * reason for a match ending.
+ */
+export type Audience = 'member' | 'coordinator';
+export const TEMPLATE_AUDIENCE: { readonly [N in TemplateName]: Audience } = {
+  welcome: 'member',
+  'match-asked': 'member',
+  'match-sponsor-accepted': 'member',
+  'match-chosen': 'coordinator',
+  'match-expired': 'coordinator',
+  'match-introduction': 'member',
+  'match-closed': 'member',
+  'match-withdrawn-newcomer': 'member',
+  'match-withdrawn-sponsor': 'member',
+  'match-flagged': 'coordinator',
+  'concern-raised': 'coordinator',
+  'match-ongoing-asked': 'member',
+};
 
 interface TemplateText {
   subject: string;
@@ -42,6 +76,133 @@ const TEMPLATES: { readonly [N in TemplateName]: Readonly<Record<Language, Templ
         'If you are in crisis, call or text {crisisLine}. You do not have to wait for anyone here.',
       ],
       action: 'Complete your profile',
+    },
+  },
+  // To a sponsor.
+  'match-asked': {
+    en: {
+      subject: 'Someone would like to connect',
+      paragraphs: [
+        'Hello {displayName}. Someone would like to connect with you.',
+        'A member has asked whether you would be their sponsor. Please read their card in the service and accept or decline within the next few days.',
+        'Saying no is always all right: your time and your limits come first.',
+      ],
+      action: 'Read their card',
+    },
+  },
+  // To the newcomer.
+  'match-sponsor-accepted': {
+    en: {
+      subject: 'Good news',
+      paragraphs: [
+        'Hello {displayName}, good news: the person you asked has said yes.',
+        'Please confirm in the service, and you and your new sponsor will be introduced by email.',
+        'Only then are contact details shared, and only what each of you chose to share.',
+      ],
+      action: 'Confirm',
+    },
+  },
+  // To a coordinator: no member, no detail.
+  'match-chosen': {
+    en: {
+      subject: 'Something needs your review',
+      paragraphs: [
+        'Hello {displayName}. A member chose someone from their proposals, and a match is waiting for your review.',
+        'You will find it in your review queue in the service.',
+      ],
+      action: 'Open the review queue',
+    },
+  },
+  'match-expired': {
+    en: {
+      subject: 'An update',
+      paragraphs: [
+        'Hello {displayName}. A proposed match was not answered in time and has expired.',
+        'The request is open again. You will find it in the service, if you can help find someone else.',
+      ],
+      action: 'See the open requests',
+    },
+  },
+  // To each member once the match is active.
+  'match-introduction': {
+    en: {
+      subject: 'Time to meet',
+      paragraphs: [
+        'Hello {displayName}. You and {otherName} have both said yes, so it is time to meet.',
+        'What {otherName} chose to share with you:\n{contact}',
+        'For a first conversation, a short call or a coffee somewhere public is plenty. Say what you hope for, listen, and agree how and how often you will be in touch. There is no need to get everything right the first time.',
+        'Please keep what {otherName} shared between the two of you. Either of you can end the match in the service at any time, without having to explain.',
+        'A sponsor shares their own experience; peer support is not treatment. If you are in crisis, call or text {crisisLine}. You do not have to wait for anyone.',
+      ],
+      action: 'Open the service',
+    },
+  },
+  // To the other member, whoever ended it: never a reason.
+  'match-closed': {
+    en: {
+      subject: 'An update',
+      paragraphs: [
+        'Hello {displayName}, we have an update for you.',
+        'This match has ended. You can ask for a new sponsor at any time.',
+        'There is nothing you need to do. If you would like to talk, a coordinator is there for you in the service.',
+      ],
+      action: 'Open the service',
+    },
+  },
+  // To the newcomer: no reason, no blame.
+  'match-withdrawn-newcomer': {
+    en: {
+      subject: 'An update',
+      paragraphs: [
+        'Hello {displayName}, we have an update for you.',
+        'The match that was being arranged for you cannot go ahead.',
+        'Your request is open again, so you do not need to ask twice, and a coordinator will help you find someone.',
+      ],
+      action: 'Open the service',
+    },
+  },
+  // To the sponsor, after their recovery date changed.
+  'match-withdrawn-sponsor': {
+    en: {
+      subject: 'A note for you',
+      paragraphs: [
+        'Hello {displayName}, a short note for you.',
+        'Your recovery date has changed, so the introductions that had not been made yet were withdrawn. That is all it means: there is no judgement in it, and nothing you need to explain to anyone.',
+        'You are welcome here, just as before. Looking after yourself comes first.',
+        'If you would like to talk, a coordinator is there for you; you can reach them in the service.',
+      ],
+      action: 'Open the service',
+    },
+  },
+  'match-flagged': {
+    en: {
+      subject: 'Something needs your review',
+      paragraphs: [
+        'Hello {displayName}. A match needs a conversation.',
+        'Please read the details in the service; they are kept there, not in email.',
+      ],
+      action: 'Read the details',
+    },
+  },
+  'concern-raised': {
+    en: {
+      subject: 'A concern needs attention',
+      paragraphs: [
+        'Hello {displayName}. A concern about a match needs your attention.',
+        'To keep everyone private, the details are only in the service.',
+      ],
+      action: 'Read the details',
+    },
+  },
+  // To the other member.
+  'match-ongoing-asked': {
+    en: {
+      subject: 'A question for you',
+      paragraphs: [
+        'Hello {displayName}. The person you have been meeting would like to carry on together.',
+        'They would like to continue as an ongoing match. If you would like that too, you can say yes in the service. There is no hurry.',
+      ],
+      action: 'Answer in the service',
     },
   },
 };
@@ -92,6 +253,14 @@ export function checkPublicUrl(publicUrl: string): string {
   return url.href;
 }
 
+/**
+ * A paragraph as HTML: escaped whole after filling, so every value in it is; only
+ * then are its line breaks (a multi-line contact block) turned into `<br>`.
+ */
+function htmlLines(paragraph: string): string {
+  return escapeHtml(paragraph).replace(/\r\n|\r|\n/g, '<br>\n');
+}
+
 export function renderTemplate<N extends TemplateName>(name: N, data: TemplateData[N], opts: RenderOptions): RenderedMail {
   const language = opts.language ?? 'en';
   const words = TEMPLATES[name][language];
@@ -104,13 +273,12 @@ export function renderTemplate<N extends TemplateName>(name: N, data: TemplateDa
   const footer = fill(layout.footer, values, name);
   const action = fill(words.action, values, name);
   const text = [...paragraphs, `${action}: ${publicUrl}`, '--', footer].join('\n\n') + '\n';
-  // Every paragraph is escaped whole after filling, so every value in it is.
   const html = [
     '<!doctype html>',
     `<html lang="${language}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>`,
-    ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    ...paragraphs.map((p) => `<p>${htmlLines(p)}</p>`),
     `<p><a href="${escapeHtml(publicUrl)}">${escapeHtml(action)}</a></p>`,
-    `<hr><p><small>${escapeHtml(footer)}</small></p>`,
+    `<hr><p><small>${htmlLines(footer)}</small></p>`,
     '</body></html>',
     '',
   ].join('\n');

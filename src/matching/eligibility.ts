@@ -105,11 +105,14 @@ export function haversineKmRaw(lat1: number, lon1: number, lat2: number, lon2: n
   return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(s)));
 }
 
-/** Ended or blocked: never again. Declined or rejected: not within the cooldown. */
+/** A proposal nobody answered: that sponsor is left out of the newcomer's proposals for a day. */
+export const EXPIRED_PAIR_COOLDOWN_MS = DAY_MS;
+
+/** Ended or blocked: never again. Declined or rejected: not within the cooldown. Expired: not within a day. */
 export function isPairBlocked(events: readonly PairEvent[], now: number, cooldownDays: number): boolean {
   for (const e of events) {
     if (e.kind === 'ended' || e.kind === 'blocked') return true;
-    if (now - e.at < cooldownDays * DAY_MS) return true;
+    if (now - e.at < (e.kind === 'expired' ? EXPIRED_PAIR_COOLDOWN_MS : cooldownDays * DAY_MS)) return true;
   }
   return false;
 }

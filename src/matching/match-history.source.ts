@@ -10,11 +10,14 @@ import type { PairEvent } from './types.ts';
 export interface MatchHistorySource {
   pairHistory(newcomerId: string): Promise<ReadonlyMap<string, readonly PairEvent[]>>;
   usedPlaces(): Promise<ReadonlyMap<string, number>>;
+  /** One sponsor's places in use, as their places chain says now. */
+  usedPlacesOf(sponsorId: string): Promise<number>;
 }
 
 export function createEmptyMatchHistory(): MatchHistorySource {
   return {
     pairHistory: () => Promise.resolve(new Map()),
     usedPlaces: () => Promise.resolve(new Map()),
+    usedPlacesOf: () => Promise.resolve(0),
   };
 }

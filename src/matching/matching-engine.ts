@@ -74,6 +74,8 @@ export interface MatchingEngine {
   context(now: Date, history: ReadonlyMap<string, readonly PairEvent[]>, newcomerId: string): MatchingContext;
   /** Re-reads one sponsor and updates the index here, then tells the other instances. */
   sponsorChanged(userId: string, by: string): Promise<void>;
+  /** Re-reads one sponsor's places in use (their places chain) here, then tells the other instances. */
+  placesChanged(userId: string, by: string): Promise<void>;
   programsChanged(by: string): Promise<void>;
   /** A newcomer's profile, from memory after the first read (the proposals hot path). */
   newcomer(userId: string): Promise<NewcomerProfile | undefined>;
@@ -167,8 +169,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     if (vettingPrograms() !== before) await rebuildIndex();
   };
   const reloadPlaces = async (userId: string) => {
-    const used = await deps.history.usedPlaces();
-    index.setUsedPlaces(userId, used.get(userId) ?? 0);
+    index.setUsedPlaces(userId, await deps.history.usedPlacesOf(userId));
   };
 
   // Newcomers are read by _id on first use and kept; a change drops the copy.
@@ -259,6 +260,10 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
       await feed.announce({ kind: 'sponsor', id: userId }, by);
     },
     sponsor: (userId) => index.getSponsor(userId),
+    async placesChanged(userId, by) {
+      await reloadPlaces(userId);
+      await feed.announce({ kind: 'places', id: userId }, by);
+    },
     async newcomer(userId) {
       const hit = newcomers.get(userId);
       if (hit) return hit;

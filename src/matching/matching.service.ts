@@ -39,6 +39,8 @@ export interface MatchingDeps {
   crisisLine: string;
   /** Vetting decisions: why a coordinator's "explain" finds a sponsor outside the index. */
   vetting: Pick<VettingRepository, 'current'>;
+  /** Who a pool run takes: the newcomers with an open request and no match being arranged (wired by the composition root: the lifecycle sits above matching). Without it, every seeking newcomer. */
+  seekers?: () => Promise<ReadonlySet<string>>;
 }
 
 async function newcomerFor(deps: MatchingDeps, actor: Actor, userId: string) {
@@ -291,7 +293,10 @@ export async function createRun(deps: MatchingDeps, actor: Actor, input: { progr
   const inScope = new Set(programs);
   const now = deps.clock();
   // A program without pairing has no one to pair: its newcomers are not in the pool, and its sponsors are in no one's programs.
-  const stored = (await deps.profiles.allNewcomers()).filter((d) => d.seeking !== false && inScope.has(d.program) && hasPairing(known, d.program));
+  const seekers = deps.seekers ? await deps.seekers() : undefined;
+  const stored = (await deps.profiles.allNewcomers()).filter(
+    (d) => d.seeking !== false && inScope.has(d.program) && hasPairing(known, d.program) && (!seekers || seekers.has(d._id)),
+  );
   const newcomers = (await mapInSlices(stored, (d) => withPairingPrograms(known, toNewcomerProfile(d)))).sort((a, b) =>
     a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0,
   );

@@ -6,7 +6,7 @@ export * from '../profiles/profile-types.ts';
 export type { GenderRule, OwnSponsorRule, ProgramFamily, ProgramRules, TimeCountedAs } from '../programs/program-rules.ts';
 
 export interface PairEvent {
-  kind: 'ended' | 'blocked' | 'declined' | 'rejected';
+  kind: 'ended' | 'blocked' | 'declined' | 'rejected' | 'expired';
   /** epoch ms */
   at: number;
 }

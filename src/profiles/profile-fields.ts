@@ -1,4 +1,4 @@
-import type { AvailabilityWindow } from './profile-types.ts';
+import type { AvailabilityWindow, ProfileContact } from './profile-types.ts';
 import { DAYS } from './profile-types.ts';
 
 let languageNames: Intl.DisplayNames | undefined;
@@ -58,3 +58,14 @@ export function localDate(zone: string, now: Date): string {
 export { isCalendarDate } from '../lib/calendar-date.ts';
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** A profile without a contact shares the account email only. */
+export function contactOrDefault(contact: ProfileContact | undefined): ProfileContact {
+  if (!contact) return { email: true };
+  // Only the three known keys, and the email shared only when it says so exactly.
+  return {
+    email: contact.email === true,
+    ...(contact.phone !== undefined ? { phone: contact.phone } : {}),
+    ...(contact.note !== undefined ? { note: contact.note } : {}),
+  };
+}

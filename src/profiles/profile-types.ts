@@ -31,6 +31,21 @@ export interface Location {
   lon: number;
 }
 
+/**
+ * What a member shares with the other at the introduction, once a match is
+ * active. Kept apart from NewcomerProfile and SponsorProfile on purpose: those
+ * are what matching reads, and a contact detail must never reach the index or
+ * a proposal card (DOMAIN.md: anonymity until the match is active).
+ */
+export interface ProfileContact {
+  /** Share the account email. */
+  email: boolean;
+  /** Trimmed; 7-15 digits with an optional leading +, spaces, dots, dashes, parentheses. */
+  phone?: string;
+  /** Trimmed, 1-200 characters. */
+  note?: string;
+}
+
 export type SponsorGenderPreference = 'same' | 'any' | Gender[];
 
 export interface NewcomerProfile {

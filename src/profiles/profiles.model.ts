@@ -1,11 +1,14 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { NewcomerProfile, SponsorProfile } from './profile-types.ts';
+import type { NewcomerProfile, ProfileContact, SponsorProfile } from './profile-types.ts';
 
-export type NewcomerDoc = Omit<NewcomerProfile, 'userId'> & { _id: string; updatedAt: Date };
-export type SponsorDoc = Omit<SponsorProfile, 'userId'> & { _id: string; updatedAt: Date };
+// `contact` is stored with the profile but is no part of what matching reads
+// (NewcomerProfile, SponsorProfile): the repository reads it only through contactOf.
+export type NewcomerDoc = Omit<NewcomerProfile, 'userId'> & { _id: string; updatedAt: Date; contact?: ProfileContact };
+export type SponsorDoc = Omit<SponsorProfile, 'userId'> & { _id: string; updatedAt: Date; contact?: ProfileContact };
 
 const windowSchema = new Schema({ day: String, start: String, end: String }, { _id: false });
 const locationSchema = new Schema({ region: String, lat: Number, lon: Number }, { _id: false });
+const contactSchema = new Schema({ email: { type: Boolean, required: true }, phone: String, note: String }, { _id: false });
 
 const common = {
   _id: { type: String, required: true },
@@ -20,6 +23,7 @@ const common = {
   ageBand: { type: String, required: false },
   experiences: { type: [String], default: undefined },
   location: { type: locationSchema, required: false },
+  contact: { type: contactSchema, required: false },
   updatedAt: { type: Date, required: true },
 };
 

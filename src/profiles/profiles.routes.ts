@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../http/route.ts';
-import { newcomerProfileBody, newcomerProfileView, sponsorProfileBody, sponsorProfileView } from './profiles.schemas.ts';
+import { newcomerProfileBody, newcomerProfileView, ownNewcomerProfileView, ownSponsorProfileView, sponsorProfileBody } from './profiles.schemas.ts';
 import * as profiles from './profiles.service.ts';
 
 /** What the sponsor is told of their vetting by a coordinator (wired by the composition root: vetting sits above profiles). */
 export type OwnSponsorVetting = (userId: string, program: string) => Promise<{ status: 'pending' | 'approved' | 'refused' | 'not-required'; message: string }>;
 
-const mySponsorProfileView = sponsorProfileView
+const mySponsorProfileView = ownSponsorProfileView
   .extend({
     vetting: z
       .object({
@@ -29,7 +29,7 @@ export function profilesRoutes(deps: profiles.ProfilesDeps & { sponsorVetting?: 
       access: 'member',
       body: newcomerProfileBody,
       responses: {
-        200: { description: 'The stored profile (availability merged)', schema: newcomerProfileView },
+        200: { description: 'The stored profile (availability merged)', schema: ownNewcomerProfileView },
         429: {
           description:
             'A fourth change in 24 hours of program, acceptedPrograms, languages, location or preferences (sponsorGenderPreference, wantsLgbtqAffirming, spiritualOrientation, orientationMustMatch, preferredAgeBands, maxDistanceKm). Retry-After gives the seconds until one more is allowed. Creating the profile, and a PUT that leaves these as they were, do not count.',
@@ -43,7 +43,7 @@ export function profilesRoutes(deps: profiles.ProfilesDeps & { sponsorVetting?: 
       summary: 'My newcomer profile',
       tag: 'Profiles',
       access: 'member',
-      responses: { 200: { description: 'The profile', schema: newcomerProfileView }, 404: { description: 'No profile yet' } },
+      responses: { 200: { description: 'The profile', schema: ownNewcomerProfileView }, 404: { description: 'No profile yet' } },
       handle: async ({ actor }) => ({ status: 200, body: await profiles.getNewcomerProfile(deps, actor) }),
     }),
     defineRoute({
@@ -53,7 +53,7 @@ export function profilesRoutes(deps: profiles.ProfilesDeps & { sponsorVetting?: 
       tag: 'Profiles',
       access: 'member',
       body: sponsorProfileBody,
-      responses: { 200: { description: 'The stored profile (availability merged)', schema: sponsorProfileView } },
+      responses: { 200: { description: 'The stored profile (availability merged)', schema: ownSponsorProfileView } },
       handle: async ({ actor, body }) => ({ status: 200, body: await profiles.putSponsorProfile(deps, actor, body) }),
     }),
     defineRoute({
@@ -75,7 +75,7 @@ export function profilesRoutes(deps: profiles.ProfilesDeps & { sponsorVetting?: 
       tag: 'Coordination',
       access: 'coordinator',
       params: z.strictObject({ id: z.string().uuid() }),
-      responses: { 200: { description: 'The profile', schema: newcomerProfileView }, 403: { description: 'Not a coordinator of their program' }, 404: { description: 'No such newcomer' } },
+      responses: { 200: { description: 'The profile (without the contact, which is shared only at the introduction)', schema: newcomerProfileView }, 403: { description: 'Not a coordinator of their program' }, 404: { description: 'No such newcomer' } },
       audit: { action: 'read-newcomer-profile', subjects: ({ params }) => [params.id] },
       handle: async ({ actor, params }) => ({ status: 200, body: await profiles.getNewcomerForCoordinator(deps, actor, params.id) }),
     }),

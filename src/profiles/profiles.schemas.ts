@@ -79,6 +79,37 @@ const location = z.strictObject({
   lon: z.number().min(-180).max(180),
 });
 
+// What the other member is given at the introduction, and never before.
+const CONTACT_DESCRIPTION = 'Shared with the other member only when a match becomes active (the introduction). Until then nobody sees it.';
+const PHONE_DIGITS = { min: 7, max: 15 };
+const phoneShape = /^\+?[0-9 .()-]+$/;
+const phone = z
+  .string()
+  .trim()
+  .max(40, { abort: true })
+  .superRefine((value, ctx) => {
+    const digits = value.replace(/\D/g, '').length;
+    if (!phoneShape.test(value) || digits < PHONE_DIGITS.min || digits > PHONE_DIGITS.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `Must be a phone number: ${PHONE_DIGITS.min} to ${PHONE_DIGITS.max} digits, with an optional leading + and spaces, dots, dashes or parentheses.`,
+      });
+    }
+  })
+  // The pattern is the shape only: the digits are counted above.
+  .meta({ description: `A phone number the other member may call or text: ${PHONE_DIGITS.min} to ${PHONE_DIGITS.max} digits.`, pattern: phoneShape.source, example: '+1 (555) 010-4477' });
+
+const contact = z
+  .strictObject({
+    email: z.boolean().describe('Share your account email'),
+    phone: phone.optional(),
+    note: z.string().trim().min(1, 'Write a few words, or leave the note out.').max(200, 'At most 200 characters.').optional().meta({ description: 'A few words for the other member, such as the best time to call.', example: 'Evenings after 6 are best.' }),
+  })
+  .meta({ description: CONTACT_DESCRIPTION, example: { email: true, phone: '+1 (555) 010-4477' } });
+const contactView = z
+  .object({ email: z.boolean(), phone: z.string().optional(), note: z.string().optional() })
+  .meta({ description: `${CONTACT_DESCRIPTION} Absent from the input: { "email": true }, the account email only.` });
+
 const experience = experienceKey;
 const gender = z.enum(GENDERS as [string, ...string[]]);
 const ageBand = z.enum(AGE_BANDS as [string, ...string[]]);
@@ -96,6 +127,7 @@ const common = {
   ageBand: ageBand.optional(),
   experiences: z.array(experience).max(30).optional(),
   location: location.optional(),
+  contact: contact.optional(),
 };
 
 const newcomerProfileFields = z
@@ -160,10 +192,15 @@ export type NewcomerProfileBody = z.output<typeof newcomerProfileBody>;
 export type SponsorProfileBody = z.output<typeof sponsorProfileBody>;
 
 const windowView = z.object({ day: z.string(), start: z.string().meta(timeMeta), end: z.string().meta(timeMeta) });
+
+// The profiles as a coordinator reads them: without the contact, which is the
+// member's own and the introduction's (the own views below add it back).
 export const newcomerProfileView = newcomerProfileFields
+  .omit({ contact: true })
   .extend({ userId: z.string(), displayName: z.string(), availability: z.array(windowView), updatedAt: z.string() })
   .meta({ id: 'NewcomerProfile' });
 export const sponsorProfileView = sponsorProfileFields
+  .omit({ contact: true })
   .extend({
     userId: z.string(),
     displayName: z.string(),
@@ -172,3 +209,7 @@ export const sponsorProfileView = sponsorProfileFields
     updatedAt: z.string(),
   })
   .meta({ id: 'SponsorProfile' });
+
+/** The member's own profiles: with the contact, its default filled in. */
+export const ownNewcomerProfileView = newcomerProfileView.extend({ contact: contactView }).meta({ id: 'OwnNewcomerProfile' });
+export const ownSponsorProfileView = sponsorProfileView.extend({ contact: contactView }).meta({ id: 'OwnSponsorProfile' });

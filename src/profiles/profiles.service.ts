@@ -4,11 +4,12 @@ import { newcomerAccess } from '../access/policy.ts';
 import type { UsersRepository } from '../auth/users.repository.ts';
 import type { ProgramsRepository, StoredProgram } from '../programs/programs.repository.ts';
 import { isProgramMember } from '../programs/program-rules.ts';
-import type { Gender } from './profile-types.ts';
+import type { Gender, ProfileContact } from './profile-types.ts';
 import type { Checked } from '../http/parse.ts';
 import type { NewcomerProfileBody, NewcomerProfileInput, SponsorProfileBody, SponsorProfileInput } from './profiles.schemas.ts';
 import type { ProfilesRepository, StoredNewcomer, StoredSponsor } from './profiles.repository.ts';
-import { localDate, mergeWindows, primaryLanguage, round2 } from './profile-fields.ts';
+import type { NewcomerDoc, SponsorDoc } from './profiles.model.ts';
+import { contactOrDefault, localDate, mergeWindows, primaryLanguage, round2 } from './profile-fields.ts';
 import { changedLimitedFields, decideProfileChange, PROFILE_CHANGES_PER_WINDOW } from './profile-change-limit.ts';
 import type { ProfileChangesRepository } from './profile-changes.repository.ts';
 
@@ -26,6 +27,13 @@ export interface ProfilesDeps {
   /** The claims that limit how often a newcomer changes what their proposals depend on. */
   changeClaims: ProfileChangesRepository;
   clock: () => Date;
+  /**
+   * Told after a sponsor profile is stored and the caches have been told, with
+   * the profile before the write (undefined when new) and as stored (neither
+   * with its contact): the match lifecycle reacts to a new recovery date or
+   * program. Its error fails the request; the profile stays stored.
+   */
+  sponsorSaved?: (before: StoredSponsor | undefined, after: StoredSponsor, by: string) => Promise<void>;
 }
 
 function invalid(errors: FieldError[]): AppError {
@@ -147,6 +155,18 @@ function view<T extends { _id: string; updatedAt: Date }>(doc: T) {
   return { userId: _id, ...rest, updatedAt: new Date(updatedAt).toISOString() };
 }
 
+/** The member's own view of their profile: with what they share at the introduction, the default filled in. */
+function ownView<T extends { _id: string; updatedAt: Date; contact?: ProfileContact }>(doc: T, contact: ProfileContact | undefined) {
+  const { contact: _stored, ...profile } = doc;
+  return { ...view(profile), contact: contactOrDefault(contact) };
+}
+
+/** A profile as the repository's reads return it: without its contact. */
+function withoutContact<T extends { contact?: ProfileContact }>(doc: T): Omit<T, 'contact'> {
+  const { contact: _contact, ...profile } = doc;
+  return profile;
+}
+
 function tooManyChanges(retryAfterSeconds: number): AppError {
   const hours = Math.ceil(retryAfterSeconds / 3600);
   const when = hours <= 1 ? 'within the hour' : `in about ${hours} hours`;
@@ -183,17 +203,17 @@ export async function putNewcomerProfile(deps: ProfilesDeps, actor: Actor, body:
     ...input,
     ...(await storedFields(deps, actor, input)),
     acceptedPrograms: [...new Set(input.acceptedPrograms.filter((p) => p !== input.program))],
-  } as StoredNewcomer;
+  } as NewcomerDoc;
   await claimLimitedChange(deps, await deps.profiles.getNewcomer(actor.id), doc);
   await deps.profiles.putNewcomer(doc);
   await deps.changes.newcomerChanged(actor.id, actor.id);
-  return view(doc);
+  return ownView(doc, doc.contact);
 }
 
 export async function getNewcomerProfile(deps: ProfilesDeps, actor: Actor) {
-  const doc = await deps.profiles.getNewcomer(actor.id);
+  const [doc, contact] = await Promise.all([deps.profiles.getNewcomer(actor.id), deps.profiles.contactOf(actor.id, 'newcomer')]);
   if (!doc) throw notFound('newcomer-profile');
-  return view(doc);
+  return ownView(doc, contact);
 }
 
 /**
@@ -210,7 +230,8 @@ function availableSinceAfter(before: StoredSponsor | undefined, accepting: boole
 export async function putSponsorProfile(deps: ProfilesDeps, actor: Actor, body: SponsorProfileBody) {
   const input = await checked(deps, 'sponsor', body);
   const { languagesForSponsoring, ...rest } = input;
-  const availableSince = availableSinceAfter(await deps.profiles.getSponsor(actor.id), input.acceptingNewcomers, deps.clock());
+  const before = await deps.profiles.getSponsor(actor.id);
+  const availableSince = availableSinceAfter(before, input.acceptingNewcomers, deps.clock());
   const doc = {
     ...rest,
     ...(await storedFields(deps, actor, input)),
@@ -219,17 +240,18 @@ export async function putSponsorProfile(deps: ProfilesDeps, actor: Actor, body: 
     ...(input.sponsorsGenders !== undefined ? { sponsorsGenders: [...new Set(input.sponsorsGenders)] } : {}),
     ...(input.newcomerAgeBands !== undefined ? { newcomerAgeBands: [...new Set(input.newcomerAgeBands)] } : {}),
     ...(availableSince !== undefined ? { availableSince } : {}),
-  } as StoredSponsor;
+  } as SponsorDoc;
   await deps.profiles.putSponsor(doc);
   // The index changes before the response: the very next proposals request sees it.
   await deps.changes.sponsorChanged(actor.id, actor.id);
-  return view(doc);
+  if (deps.sponsorSaved) await deps.sponsorSaved(before, withoutContact(doc), actor.id);
+  return ownView(doc, doc.contact);
 }
 
 export async function getSponsorProfile(deps: ProfilesDeps, actor: Actor) {
-  const doc = await deps.profiles.getSponsor(actor.id);
+  const [doc, contact] = await Promise.all([deps.profiles.getSponsor(actor.id), deps.profiles.contactOf(actor.id, 'sponsor')]);
   if (!doc) throw notFound('sponsor-profile');
-  return view(doc);
+  return ownView(doc, contact);
 }
 
 /** A newcomer's whole profile, for a coordinator of their program (the route audits the read). */

@@ -4,16 +4,40 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import libmime from 'libmime';
 import { messageIdFor } from '../../src/mail/delivery.ts';
-import { LANGUAGES, TEMPLATE_NAMES, mentionsHealth, renderTemplate, type TemplateData } from '../../src/mail/templates.ts';
+import escapeHtml from 'escape-html';
+import { LANGUAGES, TEMPLATE_AUDIENCE, TEMPLATE_NAMES, mentionsHealth, renderTemplate, type TemplateData } from '../../src/mail/templates.ts';
 import { fileTransport } from '../../src/mail/transport.ts';
 import { parseMail } from '../support/smtp.ts';
 
 const PUBLIC_URL = 'https://match.example.org/';
+// Words that would give (or hint at) a reason why a match ended.
+const REASON_WORDS = /because|reason|why|relapse|concern|report|flag|block|fault|blame|decided|chose to end|problem|behaviou?r|complain/i;
 
 // Typed by TemplateData: a new template does not compile here until it has sample data, so it is checked too.
+// Each displayName is the recipient's: the newcomer is Sam, the sponsor Alex, the coordinator Jordan.
+const NEWCOMER = 'Sam';
+const SPONSOR = 'Alex';
+const COORDINATOR = 'Jordan';
+const CONTACT = 'Email: alex@example.net\nPhone: +1 555 0100\nA note from them: Evenings & weekends suit me best.';
 const SAMPLE: { [N in keyof TemplateData]: TemplateData[N] } = {
-  welcome: { displayName: 'Sam', crisisLine: 'Helpline 988' },
+  welcome: { displayName: NEWCOMER, crisisLine: 'Helpline 988' },
+  'match-asked': { displayName: SPONSOR },
+  'match-sponsor-accepted': { displayName: NEWCOMER },
+  'match-chosen': { displayName: COORDINATOR },
+  'match-expired': { displayName: COORDINATOR },
+  'match-introduction': { displayName: NEWCOMER, otherName: SPONSOR, contact: CONTACT, crisisLine: 'Helpline 988' },
+  'match-closed': { displayName: SPONSOR },
+  'match-withdrawn-newcomer': { displayName: NEWCOMER },
+  'match-withdrawn-sponsor': { displayName: SPONSOR },
+  'match-flagged': { displayName: COORDINATOR },
+  'concern-raised': { displayName: COORDINATOR },
+  'match-ongoing-asked': { displayName: NEWCOMER },
 };
+
+/** The words of a plain-text mail before the footer (which explains why the address receives mail). */
+function body(text: string): string {
+  return text.split('\n\n--\n\n')[0]!;
+}
 
 describe('mail templates: what a message says, and what an onlooker could see', () => {
   let dir: string;
@@ -52,7 +76,9 @@ describe('mail templates: what a message says, and what an onlooker could see', 
             const header = libmime.decodeWords(line);
             expect(mentionsHealth(header), header).to.equal(false);
           }
-          expect(mentionsHealth(rendered.text.split('\n')[0]!)).to.equal(false);
+          const preview = rendered.text.split('\n\n')[0]!;
+          expect(mentionsHealth(preview), preview).to.equal(false);
+          expect(preview, 'greets the recipient by name').to.include(SAMPLE[name].displayName);
           expect(rendered.text).to.include(PUBLIC_URL);
           expect(rendered.html).to.include(`href="${PUBLIC_URL}"`);
         } finally {
@@ -78,6 +104,57 @@ describe('mail templates: what a message says, and what an onlooker could see', 
     expect(html).to.include('href="https://match.example.org/?a=1&amp;b=%222%22"');
     expect(text).to.include('<img src=x onerror=alert(1)> & "Sam"');
   });
+
+  it('when the other member is told the match ended, then it says so in the neutral sentence and gives no reason', () => {
+    const { subject, text, html } = renderTemplate('match-closed', SAMPLE['match-closed'], { publicUrl: PUBLIC_URL });
+    const sentence = 'This match has ended. You can ask for a new sponsor at any time.';
+    expect(subject).to.equal('An update');
+    expect(text).to.include(sentence);
+    expect(html).to.include(sentence);
+    expect(body(text)).not.to.match(REASON_WORDS);
+  });
+
+  it('when a newcomer is told an arranged match cannot go ahead, then it gives no reason and no blame, and says the request is open again', () => {
+    const { text } = renderTemplate('match-withdrawn-newcomer', SAMPLE['match-withdrawn-newcomer'], { publicUrl: PUBLIC_URL });
+    expect(body(text)).not.to.match(REASON_WORDS);
+    expect(text).to.include('cannot go ahead').and.include('request is open again').and.include('a coordinator will help you find someone');
+  });
+
+  it('when two members are introduced, then the text keeps every contact line as written and the HTML shows each on its own line', () => {
+    const { subject, text, html } = renderTemplate('match-introduction', SAMPLE['match-introduction'], { publicUrl: PUBLIC_URL });
+    expect(subject).to.equal('Time to meet');
+    expect(text).to.include(`What ${SPONSOR} chose to share with you:\n${CONTACT}\n\n`);
+    for (const line of CONTACT.split('\n')) {
+      expect(text).to.include(line);
+      expect(html).to.include(escapeHtml(line));
+    }
+    expect(html).to.include(`${escapeHtml(SPONSOR)} chose to share with you:<br>\nEmail: alex@example.net<br>\nPhone: +1 555 0100<br>\nA note from them: Evenings &amp; weekends suit me best.</p>`);
+    expect(text).to.include('peer support is not treatment').and.include('call or text Helpline 988');
+  });
+
+  it('when the contact block or the other name holds markup, then the HTML shows it as text and only the real line breaks become <br>', () => {
+    const contact = '<script>alert(1)</script>\nEmail: <a href="https://evil.example">x</a><br>\nPhone: 555 & more';
+    const otherName = '<img src=x onerror=alert(1)>';
+    const { text, html } = renderTemplate('match-introduction', { ...SAMPLE['match-introduction'], otherName, contact }, { publicUrl: PUBLIC_URL });
+    expect(html).not.to.include('<script').and.not.to.include('<img').and.not.to.include('<a href="https://evil');
+    expect(html).to.include('&lt;script&gt;alert(1)&lt;/script&gt;<br>\nEmail: &lt;a href=&quot;https://evil.example&quot;&gt;x&lt;/a&gt;&lt;br&gt;<br>\nPhone: 555 &amp; more');
+    expect(html).to.include('&lt;img src=x onerror=alert(1)&gt;');
+    // One after "…chose to share with you:", then one per real line break in the block.
+    expect(html.match(/<br>/g)).to.have.length(contact.split('\n').length);
+    expect(text).to.include(contact).and.include(otherName);
+  });
+
+  for (const name of TEMPLATE_NAMES.filter((n) => TEMPLATE_AUDIENCE[n] === 'coordinator')) {
+    it(`when the ${name} mail goes to a coordinator, then it names no member and no health matter: the details stay in the service`, () => {
+      const { subject, text, html } = renderTemplate(name, SAMPLE[name], { publicUrl: PUBLIC_URL });
+      const newcomer = new RegExp(`\\b${NEWCOMER}\\b`);
+      expect(text).not.to.match(newcomer);
+      expect(html).not.to.match(newcomer);
+      // Every paragraph, the first (the inbox preview) included.
+      for (const paragraph of body(text).split('\n\n')) expect(mentionsHealth(paragraph), paragraph).to.equal(false);
+      expect(mentionsHealth(subject)).to.equal(false);
+    });
+  }
 
   it('when a value is missing or the link is not a web address, then rendering refuses', () => {
     expect(() => renderTemplate('welcome', { displayName: 'Sam' } as TemplateData['welcome'], { publicUrl: PUBLIC_URL })).to.throw(/crisisLine/);

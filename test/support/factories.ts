@@ -87,10 +87,24 @@ export function sponsorBody(over: Record<string, unknown> = {}) {
   };
 }
 
-export async function withNewcomer(t: TestApp, over: Record<string, unknown> = {}, account: Record<string, unknown> = {}): Promise<Member> {
+/**
+ * A member with a newcomer profile who has asked for a sponsor (an open
+ * ongoing request, as pool runs take only those), unless `opts.request` is
+ * false or their program does not pair members.
+ */
+export async function withNewcomer(
+  t: TestApp,
+  over: Record<string, unknown> = {},
+  account: Record<string, unknown> = {},
+  opts: { request?: boolean } = {},
+): Promise<Member> {
   const m = await registerMember(t, account);
   const res = await t.request.put('/api/v1/me/newcomer-profile').set(bearer(m)).send(newcomerBody(over));
   if (res.status !== 200) throw new Error(`newcomer profile failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (opts.request !== false) {
+    const req = await t.request.post('/api/v1/match-requests').set(bearer(m)).send({ kind: 'ongoing' });
+    if (req.status !== 201 && req.body?.type !== '/problems/program-has-no-pairing') throw new Error(`match request failed: ${req.status} ${JSON.stringify(req.body)}`);
+  }
   return m;
 }
 

@@ -3,7 +3,8 @@ import type { Connection } from 'mongoose';
 import { startAccessCache, type AccessCache } from '../../src/auth/access-cache.ts';
 import { createUsersRepository } from '../../src/auth/users.repository.ts';
 import { createChangeFeed, type ChangeFeed } from '../../src/db/change-feed.ts';
-import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';
+import { createLifecycleRepository } from '../../src/matches/lifecycle.repository.ts';
+import { createPairHistory } from '../../src/matches/pair-history.ts';
 import { startMatchingEngine, type MatchingEngine } from '../../src/matching/matching-engine.ts';
 
 export interface SecondInstance {
@@ -28,7 +29,7 @@ export async function startSecondInstance(
     instanceId,
     clock,
     logger,
-    history: createEmptyMatchHistory(),
+    history: createPairHistory(createLifecycleRepository(conn)),
     pairCooldownDays: 90,
     feedIntervalMs: opts.intervalMs ?? 100,
   });

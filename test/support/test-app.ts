@@ -5,7 +5,8 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { prepareDatabase } from '../../src/prepare.ts';
 import type { TokenConfig } from '../../src/auth/tokens.ts';
 import { testClock, type TestClock } from './clock.ts';
-import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';
+import { createLifecycleRepository } from '../../src/matches/lifecycle.repository.ts';
+import { createPairHistory } from '../../src/matches/pair-history.ts';
 import { startMatchingEngine, type MatchingEngine } from '../../src/matching/matching-engine.ts';
 import { startAccessCache } from '../../src/auth/access-cache.ts';
 import { createUsersRepository } from '../../src/auth/users.repository.ts';
@@ -45,7 +46,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     ttlSeconds: config.jwt.ttlSeconds,
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const history = createEmptyMatchHistory();
+  const history = createPairHistory(createLifecycleRepository(db.conn));
   const feed = createChangeFeed(db.conn, { clock, log: logger });
   const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, feedIntervalMs: 200 });
   const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, clock, intervalMs: 200 });
