@@ -55,6 +55,7 @@ import { createVettingRepository } from '../src/vetting/vetting.repository.ts';
 import { SEED_PROGRAMS } from '../src/programs/program-seed.ts';
 import { openTestDatabase, stopTestDatabase } from '../test/support/db.ts';
 import { syntheticNewcomers, syntheticSponsors } from '../test/support/profile-factories.ts';
+import { createLifecycleRepository, openRequestDocs } from '../src/matches/lifecycle.repository.ts';
 
 const SPONSORS = 100_000;
 const NEWCOMERS = 1_000;
@@ -384,6 +385,9 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     const pool = syntheticNewcomers(POOL_NEWCOMERS, 20250316, now.getTime()).map((n) => ({ ...n, userId: `pool-${n.userId}`, program: POOL_PROGRAM, acceptedPrograms: [] }));
     const newcomerDocs = [...seeking, ...pool].map((n) => toStoredNewcomer(n, now));
     for (let i = 0; i < newcomerDocs.length; i += BATCH) await profiles.insertNewcomers(newcomerDocs.slice(i, i + BATCH));
+    // Each has asked for a sponsor: pool runs take the newcomers with an open request.
+    const lifecycleRepo = createLifecycleRepository(db.conn);
+    for (let i = 0; i < newcomerDocs.length; i += BATCH) await lifecycleRepo.insertOpenRequests(openRequestDocs(newcomerDocs.slice(i, i + BATCH), now));
     const nowSeconds = Math.floor(clock().getTime() / 1000);
     const targets = members.map((m) => ({ path: `/api/v1/newcomers/${m._id}/proposals?limit=10`, token: signAccessToken(tokens, m._id, nowSeconds).accessToken }));
     const coordinatorToken = signAccessToken(tokens, coordinator._id, nowSeconds).accessToken;

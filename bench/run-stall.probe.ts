@@ -24,6 +24,7 @@ import { createVettingRepository } from '../src/vetting/vetting.repository.ts';
 import { openTestDatabase, stopTestDatabase } from '../test/support/db.ts';
 import { syntheticNewcomers, syntheticSponsors } from '../test/support/profile-factories.ts';
 import { eachLimited, toStoredNewcomer, toStoredSponsor } from './http.bench.ts';
+import { createLifecycleRepository, openRequestDocs } from '../src/matches/lifecycle.repository.ts';
 
 const STALL_MS = Number(process.env.STALL_MS ?? 40);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -93,6 +94,8 @@ async function main() {
   const pool = syntheticNewcomers(5_000, 20250316, now.getTime()).map((n) => ({ ...n, userId: `pool-${n.userId}`, program: 'ma', acceptedPrograms: [] }));
   const docs = pool.map((n) => toStoredNewcomer(n, now));
   await profiles.insertNewcomers(docs);
+  // Each has asked for a sponsor: pool runs take the newcomers with an open request.
+  await createLifecycleRepository(db.conn).insertOpenRequests(openRequestDocs(docs, now));
   const pseudonyms = createPseudonymsRepository(db.conn);
   if (process.env.WARM_PSEUDONYMS !== '0') {
     await eachLimited([...pool.map((n) => n.userId), ...poolSponsors.map((s) => s._id)], 16, async (id) => {

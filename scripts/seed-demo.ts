@@ -33,6 +33,7 @@ import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
 import { findRunningServer } from '../src/db/server-file.ts';
 import { prepareDatabase } from '../src/prepare.ts';
 import { createEmptyMatchHistory } from '../src/matching/match-history.source.ts';
+import { createLifecycleRepository, openRequestDocs } from '../src/matches/lifecycle.repository.ts';
 import { startMatchingEngine } from '../src/matching/matching-engine.ts';
 import { toNewcomerProfile } from '../src/matching/matching-engine.ts';
 import { rank } from '../src/matching/rank.ts';
@@ -413,6 +414,7 @@ async function run(db: OpenDatabase, production: boolean, baseUrl: string): Prom
 async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: string): Promise<void> {
   const users = createUsersRepository(db.conn, feed);
   const profiles = createProfilesRepository(db.conn);
+  const requests = createLifecycleRepository(db.conn);
   const programs = new Map((await createProgramsRepository(db.conn).list()).map((p) => [p.key, p]));
   const { sponsors, newcomers, coordinators } = community(programs, now);
 
@@ -458,7 +460,10 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
       if (u.created) created++;
       newcomerIds.push(u.id);
       if (!(await profiles.getNewcomer(u.id))) {
-        await profiles.insertNewcomers([n.profile(u.id, u.displayName)]);
+        const profile = n.profile(u.id, u.displayName);
+        await profiles.insertNewcomers([profile]);
+        // Each has asked for a sponsor, where their program pairs members: pool runs take those with an open request.
+        if (programs.get(profile.program)?.pairing !== 'none') await requests.insertOpenRequests(openRequestDocs([profile], now));
         profilesAdded++;
       }
       progressLine('newcomers', k + 1, newcomers.length);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { createChain, type ChainVersion } from '../db/chain.ts';
 import { isDuplicateKey } from '../db/connect.ts';
@@ -125,6 +126,11 @@ interface SummaryDoc {
 }
 
 export const claimIdFor = (userId: string) => `open-request:${userId}`;
+
+/** Open ongoing requests for newcomers written around the API (demo seed, benchmarks, tests), for insertOpenRequests. */
+export function openRequestDocs(newcomers: ReadonlyArray<{ _id: string; program: string }>, at: Date): RequestDoc[] {
+  return newcomers.map((n) => ({ _id: randomUUID(), userId: n._id, kind: 'ongoing', program: n.program, createdAt: at }));
+}
 const blockId = (x: string, y: string) => (x < y ? `block:${x}:${y}` : `block:${y}:${x}`);
 
 export interface LifecycleRepository {
@@ -142,6 +148,8 @@ export interface LifecycleRepository {
   requestsOf(userId: string): Promise<RequestDoc[]>;
   requestState(id: string): Promise<ChainVersion<RequestState> | undefined>;
   requestHistory(id: string): Promise<ChainVersion<RequestState>[]>;
+  /** Every request's latest version, in one read of the versions (requests never changed have none). */
+  latestRequestStates(): Promise<Map<string, ChainVersion<RequestState>>>;
   /** Appends version expected+1; throws an AppError `concurrent-change` if another writer took it. */
   appendRequest(id: string, expected: number, state: RequestState, by: string, at: Date): Promise<ChainVersion<RequestState>>;
 
@@ -249,6 +257,14 @@ export function createLifecycleRepository(conn: Connection): LifecycleRepository
     },
     requestState: (id) => requestChain.latest(id),
     requestHistory: (id) => requestChain.history(id),
+    async latestRequestStates() {
+      const out = new Map<string, ChainVersion<RequestState>>();
+      for await (const v of conn.collection<ChainVersion<RequestState>>(C.requestChain).find({}, { batchSize: 1000 })) {
+        const seen = out.get(v.entity);
+        if (!seen || seen.n < v.n) out.set(v.entity, v);
+      }
+      return out;
+    },
     appendRequest: (id, expected, state, by, at) => requestChain.append(id, expected, { state, by, reason: state.change }, at),
 
     async insertMatch(seed, first) {

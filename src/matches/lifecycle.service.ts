@@ -267,23 +267,17 @@ export async function withdrawRequest(deps: LifecycleDeps, actor: Actor, request
 
 /** The newcomers whose request is open with no live match: who a pool run takes. */
 export async function openRequesters(repo: LifecycleRepository): Promise<ReadonlySet<string>> {
+  const [claims, states] = await Promise.all([repo.allOpenClaims(), repo.latestRequestStates()]);
   const out = new Set<string>();
-  const claims = await repo.allOpenClaims();
-  for (let k = 0; k < claims.length; k += 64) {
-    const chunk = claims.slice(k, k + 64);
-    const states = await Promise.all(chunk.map((c) => repo.requestState(c.requestId)));
-    const lives = await Promise.all(
-      states.map(async (v) => {
-        if ((v?.state.status ?? 'open') !== 'open') return true;
-        const seed = v?.state.match;
-        if (!seed) return false;
-        const s = await repo.status(seed.matchId);
-        return !s || !isTerminal(s.state.status);
-      }),
-    );
-    chunk.forEach((c, i) => {
-      if (!lives[i]) out.add(c.userId);
-    });
+  for (const c of claims) {
+    const v = states.get(c.requestId);
+    if ((v?.state.status ?? 'open') !== 'open') continue;
+    const seed = v?.state.match;
+    if (seed) {
+      const s = await repo.status(seed.matchId);
+      if (!s || !isTerminal(s.state.status)) continue;
+    }
+    out.add(c.userId);
   }
   return out;
 }

@@ -17,6 +17,11 @@ interface World {
   spare: Member;
   runId: string;
   weights: Record<string, number>;
+  /** The newcomer's open request, with a live match (awaiting the sponsor) and an earlier one withdrawn with its first request, and a concern about that one. */
+  requestId: string;
+  liveMatchId: string;
+  endedMatchId: string;
+  concernId: string;
 }
 
 interface Row {
@@ -32,6 +37,9 @@ const all = (status: number): Expected => ({ anonymous: status, newcomer: status
 const member = (status: number): Expected => ({ ...all(status), anonymous: 401 });
 const adminOnly = (status: number): Expected => ({ ...all(403), anonymous: 401, admin: status });
 const programCoordinator = (status: number): Expected => ({ ...all(403), anonymous: 401, coordinator: status, admin: status });
+
+// The parties of a match may see it (a step that leads nowhere from its state: 409); anyone else learns nothing (404), a coordinator of other programs is told so (403).
+const onEndedMatch: Expected = { anonymous: 401, newcomer: 409, sponsor: 409, otherMember: 404, otherCoordinator: 403, coordinator: 409, admin: 409 };
 
 const programBody = {
   name: 'Matrix Anonymous',
@@ -69,7 +77,48 @@ const ROWS: Record<string, Row> = {
   'GET /api/v1/admin/users': { query: (w) => ({ email: w.spare.email }), expect: adminOnly(200) },
   'GET /api/v1/admin/audit': { expect: adminOnly(200) },
   'GET /api/v1/admin/mail-failures': { expect: adminOnly(200) },
+  'GET /api/v1/me/match-requests': { expect: member(200) },
+  // A member: their own matches; a coordinator: their programs' (none, for the other coordinator).
+  'GET /api/v1/matches': { expect: member(200) },
+  'GET /api/v1/matches/{id}': {
+    params: (w) => ({ id: w.liveMatchId }),
+    expect: { anonymous: 401, newcomer: 200, sponsor: 200, otherMember: 404, otherCoordinator: 403, coordinator: 200, admin: 200 },
+  },
+  'GET /api/v1/coordinator/queue': { expect: { ...all(403), anonymous: 401, otherCoordinator: 200, coordinator: 200, admin: 200 } },
+  'GET /api/v1/coordinator/concerns': { expect: { ...all(403), anonymous: 401, otherCoordinator: 200, coordinator: 200, admin: 200 } },
   'POST /api/v1/matching/runs': { body: () => ({ program: 'na' }), expect: programCoordinator(201) },
+  // Someone asks while they have an open request, or without a newcomer profile: 409 either way (any member may ask).
+  'POST /api/v1/match-requests': { body: () => ({ kind: 'ongoing' }), expect: member(409) },
+  // Only the newcomer's own request (a handle no card showed: 409); anyone else learns nothing of it.
+  'POST /api/v1/match-requests/{id}/choice': {
+    params: (w) => ({ id: w.requestId }),
+    body: () => ({ sponsorId: 'A'.repeat(43) }),
+    expect: { ...all(404), anonymous: 401, newcomer: 409 },
+  },
+  // The request has a live match already: 409 for its coordinators.
+  'POST /api/v1/matches': { body: (w) => ({ requestId: w.requestId, sponsorId: w.members.sponsor.id }), expect: programCoordinator(409) },
+  'POST /api/v1/matching/runs/{id}/approve': {
+    params: (w) => ({ id: w.runId }),
+    body: (w) => ({ pairs: [{ newcomerId: w.members.newcomer.id, sponsorId: w.members.sponsor.id }] }),
+    expect: programCoordinator(200),
+  },
+  // Every step on a withdrawn match: 409 for whoever may see it (no step leads out of a terminal state).
+  'POST /api/v1/matches/{id}/approve': { params: (w) => ({ id: w.endedMatchId }), body: () => ({}), expect: onEndedMatch },
+  'POST /api/v1/matches/{id}/reject': { params: (w) => ({ id: w.endedMatchId }), body: () => ({ reason: 'other' }), expect: onEndedMatch },
+  'POST /api/v1/matches/{id}/accept': { params: (w) => ({ id: w.endedMatchId }), body: () => ({}), expect: onEndedMatch },
+  'POST /api/v1/matches/{id}/decline': { params: (w) => ({ id: w.endedMatchId }), body: () => ({ reason: 'other' }), expect: onEndedMatch },
+  'POST /api/v1/matches/{id}/pause': { params: (w) => ({ id: w.endedMatchId }), body: () => ({}), expect: onEndedMatch },
+  'POST /api/v1/matches/{id}/resume': { params: (w) => ({ id: w.endedMatchId }), body: () => ({}), expect: onEndedMatch },
+  'POST /api/v1/matches/{id}/end': { params: (w) => ({ id: w.endedMatchId }), body: () => ({ reason: 'other' }), expect: onEndedMatch },
+  'POST /api/v1/matches/{id}/make-ongoing': { params: (w) => ({ id: w.endedMatchId }), expect: { ...onEndedMatch, coordinator: 403, admin: 403 } },
+  'POST /api/v1/matches/{id}/concerns': {
+    params: (w) => ({ id: w.endedMatchId }),
+    body: () => ({ text: 'Something felt wrong in our first call.' }),
+    expect: { ...onEndedMatch, newcomer: 201, sponsor: 201, coordinator: 403, admin: 403 },
+  },
+  'POST /api/v1/coordinator/concerns/{id}/ack': { params: (w) => ({ id: w.concernId }), expect: programCoordinator(200) },
+  // A block on an ended match is still recorded (the pair is never proposed again).
+  'POST /api/v1/matches/{id}/block': { params: (w) => ({ id: w.endedMatchId }), body: () => ({}), expect: { ...onEndedMatch, newcomer: 200, sponsor: 200, coordinator: 403, admin: 403 } },
   'PUT /api/v1/programs/{key}/matching-weights': {
     params: () => ({ key: 'na' }),
     body: (w) => w.weights,
@@ -85,9 +134,12 @@ const ROWS: Record<string, Row> = {
   },
   'PUT /api/v1/me/sponsor-profile': { body: () => sponsorBody(), expect: member(200) },
   'POST /api/v1/auth/logout': { freshToken: true, expect: member(204) },
+  // Last: withdraws the request (and its live match).
+  'DELETE /api/v1/match-requests/{id}': { params: (w) => ({ id: w.requestId }), expect: { ...all(404), anonymous: 401, newcomer: 204 } },
 };
 
-const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'instance', 'requestId'];
+// The standard members, and the extension members a client needs to act (the match's state and the steps allowed from it, the request in the way).
+const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'instance', 'requestId', 'state', 'allowedActions', 'matchId', 'failingRules', 'offers', 'program'];
 
 describe('access matrix: every route × every kind of caller', () => {
   let t: TestApp;
@@ -95,7 +147,7 @@ describe('access matrix: every route × every kind of caller', () => {
   before(async () => {
     t = await startTestApp('access-matrix');
     const coordinator = await makeCoordinator(t, ['na']);
-    await withNewcomer(t, {}, {}).then(async (m) => {
+    await withNewcomer(t, {}, {}, { request: false }).then(async (m) => {
       w = {
         members: {
           newcomer: m,
@@ -108,8 +160,32 @@ describe('access matrix: every route × every kind of caller', () => {
         spare: await registerMember(t),
         runId: '',
         weights: {},
+        requestId: '',
+        liveMatchId: '',
+        endedMatchId: '',
+        concernId: '',
       };
     });
+    const { newcomer, sponsor } = w.members;
+    const ask = async () => {
+      const request = await t.request.post('/api/v1/match-requests').set(bearer(newcomer)).send({ kind: 'ongoing' });
+      expect(request.status).to.equal(201);
+      return request.body.id as string;
+    };
+    const makeMatch = async (requestId: string) => {
+      const res = await t.request.post('/api/v1/matches').set(bearer(coordinator)).send({ requestId, sponsorId: sponsor.id });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      return res.body.id as string;
+    };
+    // A first match, withdrawn with its request (a withdrawn match leaves the pair free), then the live one.
+    const first = await ask();
+    w.endedMatchId = await makeMatch(first);
+    expect((await t.request.delete(`/api/v1/match-requests/${first}`).set(bearer(newcomer))).status).to.equal(204);
+    w.requestId = await ask();
+    w.liveMatchId = await makeMatch(w.requestId);
+    const concern = await t.request.post(`/api/v1/matches/${w.endedMatchId}/concerns`).set(bearer(newcomer)).send({ text: 'A concern for the matrix.' });
+    expect(concern.status).to.equal(201);
+    w.concernId = concern.body.id;
     const run = await t.request.post('/api/v1/matching/runs').set(bearer(coordinator)).send({ program: 'na' });
     expect(run.status).to.equal(201);
     w.runId = run.body.id;

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.ts';
 import { createEmptyMatchHistory } from '../../src/matching/match-history.source.ts';
+import { createLifecycleRepository, openRequestDocs } from '../../src/matches/lifecycle.repository.ts';
 import { createProfilesRepository } from '../../src/profiles/profiles.repository.ts';
 import { createVettingRepository } from '../../src/vetting/vetting.repository.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
@@ -383,9 +384,10 @@ describe('pool runs: the service stays responsive during a run', () => {
     await profiles.insertSponsors(sponsors);
     // Vetted by a coordinator, as sponsors must be to be proposed.
     await createVettingRepository(t.db.conn).insertFirst(sponsors.map((s) => ({ sponsorId: s._id, decision: { program: 'na', status: 'approved' } })), 'test', now);
-    await profiles.insertNewcomers(
-      syntheticNewcomers(NEWCOMERS, 32, now.getTime()).map(({ userId, ...n }) => ({ ...n, _id: userId, program: 'na', acceptedPrograms: [], orientationMustMatch: true, updatedAt: now })),
-    );
+    const pool = syntheticNewcomers(NEWCOMERS, 32, now.getTime()).map(({ userId, ...n }) => ({ ...n, _id: userId, program: 'na', acceptedPrograms: [], orientationMustMatch: true, updatedAt: now }));
+    await profiles.insertNewcomers(pool);
+    // Each has asked for a sponsor: pool runs take the newcomers with an open request.
+    await createLifecycleRepository(t.db.conn).insertOpenRequests(openRequestDocs(pool, now));
     // An instance started after the pool was written builds its index from it, as a restarted service would.
     second = await startSecondInstance(t.db.conn, t.clock);
     const { app } = createApp({
