@@ -105,12 +105,17 @@ export interface ConcernDoc {
   ack?: { by: string; at: Date };
 }
 
-export interface BlockDoc {
-  _id: string;
-  a: string;
-  b: string;
-  by: string;
+/** One member's history with others, as the matching engine reads it: a chain per member, read by `_id`. */
+export interface PairEventRecord {
+  /** The other member (the sponsor, for events of the member as a newcomer; either, for a block). */
+  other: string;
+  kind: 'ended' | 'blocked' | 'declined' | 'rejected' | 'expired';
   at: Date;
+  /** What recorded it (a match's id, or `block`): recording again is a no-op. */
+  key: string;
+}
+export interface PairHistoryState {
+  events: PairEventRecord[];
 }
 
 interface ClaimDoc {
@@ -131,7 +136,6 @@ export const claimIdFor = (userId: string) => `open-request:${userId}`;
 export function openRequestDocs(newcomers: ReadonlyArray<{ _id: string; program: string }>, at: Date): RequestDoc[] {
   return newcomers.map((n) => ({ _id: randomUUID(), userId: n._id, kind: 'ongoing', program: n.program, createdAt: at }));
 }
-const blockId = (x: string, y: string) => (x < y ? `block:${x}:${y}` : `block:${y}:${x}`);
 
 export interface LifecycleRepository {
   insertRequest(doc: RequestDoc): Promise<void>;
@@ -175,8 +179,8 @@ export interface LifecycleRepository {
   setPlacesSummary(sponsorId: string, n: number, used: number): Promise<void>;
   placesSummaries(): Promise<SummaryDoc[]>;
 
-  block(a: string, b: string, by: string, at: Date): Promise<void>;
-  blocksOf(userId: string): Promise<BlockDoc[]>;
+  pairEvents(userId: string): Promise<ChainVersion<PairHistoryState> | undefined>;
+  appendPairEvents(userId: string, expected: number, state: PairHistoryState, by: string, at: Date): Promise<ChainVersion<PairHistoryState>>;
 
   insertConcern(doc: ConcernDoc): Promise<void>;
   concern(id: string): Promise<ConcernDoc | undefined>;
@@ -192,7 +196,7 @@ export const LIFECYCLE_COLLECTIONS = {
   statusChain: 'match_status',
   places: 'sponsor_places',
   placesSummary: 'sponsor_places_summary',
-  blocks: 'pair_blocks',
+  pairHistory: 'pair_history',
   concerns: 'match_concerns',
 } as const;
 
@@ -205,7 +209,7 @@ export function createLifecycleRepository(conn: Connection): LifecycleRepository
   const statusChain = createChain<MatchStatus>(conn, C.statusChain);
   const placesChain = createChain<PlacesState>(conn, C.places);
   const summaries = conn.collection<SummaryDoc>(C.placesSummary);
-  const blocks = conn.collection<BlockDoc>(C.blocks);
+  const pairChain = createChain<PairHistoryState>(conn, C.pairHistory);
   const concerns = conn.collection<ConcernDoc>(C.concerns);
 
   const ignoreDuplicate = (err: unknown) => {
@@ -315,12 +319,8 @@ export function createLifecycleRepository(conn: Connection): LifecycleRepository
       return summaries.find({}, { batchSize: 1000 }).toArray();
     },
 
-    async block(a, b, by, at) {
-      await blocks.insertOne({ _id: blockId(a, b), a, b, by, at }).catch(ignoreDuplicate);
-    },
-    async blocksOf(userId) {
-      return blocks.find({ $or: [{ a: userId }, { b: userId }] }).toArray();
-    },
+    pairEvents: (userId) => pairChain.latest(userId),
+    appendPairEvents: (userId, expected, state, by, at) => pairChain.append(userId, expected, { state, by }, at),
 
     async insertConcern(doc) {
       await concerns.insertOne(doc);

@@ -23,8 +23,8 @@ import type { RunsRepository } from '../matching/runs.repository.ts';
 import type { SponsorHandles } from '../matching/sponsor-handles.ts';
 import type { ProfilesRepository, StoredSponsor } from '../profiles/profiles.repository.ts';
 import type { StoredProgram } from '../programs/programs.repository.ts';
-import type { LifecycleRepository, MatchDoc, MatchSeed, MatchStatus, PlacesState, RequestDoc, RequestKind, RequestState } from './lifecycle.repository.ts';
-import { createPairHistory } from './pair-history.ts';
+import type { LifecycleRepository, MatchDoc, MatchSeed, MatchStatus, PairEventRecord, PlacesState, RequestDoc, RequestKind, RequestState } from './lifecycle.repository.ts';
+import { createPairHistory, recordPairEvent } from './pair-history.ts';
 import {
   ACTIONS_WITH_REASON,
   AWAITING_STATES,
@@ -425,9 +425,11 @@ export async function act(deps: LifecycleDeps, actor: Actor, matchId: string, ac
   if (action === 'block') {
     if (party === 'coordinator') throw new AppError('forbidden', 'members-only', 'Only a member of the match can block the other.');
     const other = party === 'newcomer' ? loaded!.match.sponsorId : loaded!.match.newcomerId;
-    // Recorded first: even if the match has already ended, the pair is never proposed again.
-    await deps.repo.block(actor.id, other, actor.id, deps.clock());
-    await deps.engine.newcomerChanged(loaded!.match.newcomerId, actor.id);
+    // Recorded first, in both members' histories (either may be the newcomer of a later proposal):
+    // even if the match has already ended, the two are never proposed to each other again.
+    const at = deps.clock();
+    await recordPairEvent(deps.repo, actor.id, { other, kind: 'blocked', at, key: 'block' });
+    await recordPairEvent(deps.repo, other, { other: actor.id, kind: 'blocked', at, key: 'block' });
     if (isTerminal(loaded!.status.state.status)) return getMatch(deps, actor, matchId);
   }
   await step(deps, matchId, action, party, actor.id, input);
@@ -546,9 +548,18 @@ export async function settle(deps: CoreDeps, matchId: string): Promise<void> {
   await deps.repo.setHint(matchId, { n: latest.n, state: latest.state.status, at: latest.at });
   if (!holdsPlace(latest.state.status)) await releasePlace(deps, match.sponsorId, matchId, 'system');
   await settleRequest(deps, match, latest.state);
+  const mark = pairMark(latest.state);
+  if (mark) await recordPairEvent(deps.repo, match.newcomerId, { other: match.sponsorId, kind: mark, at: latest.at, key: matchId });
   const history = await deps.repo.statusHistory(matchId);
   for (const v of history) if (v.n > match.settled) await mailsFor(deps, match, v, history);
   await deps.repo.setSettled(matchId, latest.n);
+}
+
+/** What a match leaves in the newcomer's history with the sponsor: declined, rejected and expired for a while, ended for good; a withdrawn match or a temporary one that ran to its term, nothing. */
+function pairMark(s: MatchStatus): PairEventRecord['kind'] | undefined {
+  if (s.status === 'rejected' || s.status === 'declined' || s.status === 'expired') return s.status;
+  if (s.status === 'ended' && !s.atTerm) return 'ended';
+  return undefined;
 }
 
 async function settleRequest(deps: CoreDeps, match: MatchDoc, state: MatchStatus) {

@@ -1,29 +1,47 @@
+import { AppError } from '../errors.ts';
 import type { MatchHistorySource } from '../matching/match-history.source.ts';
 import type { PairEvent } from '../matching/types.ts';
-import type { LifecycleRepository } from './lifecycle.repository.ts';
+import type { LifecycleRepository, PairEventRecord } from './lifecycle.repository.ts';
+
+type Repo = Pick<LifecycleRepository, 'pairEvents' | 'appendPairEvents' | 'placesSummaries' | 'places'>;
+
+const ATTEMPTS = 12;
 
 /**
- * What the matching engine knows of pairs, from the lifecycle's own records:
- * places in use from the places chains (their summaries for the whole index,
- * the chain itself for one sponsor), and each newcomer's history with each
- * sponsor from the matches' chains and the blocks. A temporary match that ran
- * to its term is not "ended" here; a withdrawn one leaves no mark.
+ * Adds an event to a member's pair history (their chain's next version),
+ * once per key: recording again (a settling run twice, after a crash) is a no-op.
  */
-export function createPairHistory(repo: Pick<LifecycleRepository, 'matchesOf' | 'status' | 'blocksOf' | 'placesSummaries' | 'places'>): MatchHistorySource {
+export async function recordPairEvent(repo: Repo, userId: string, event: PairEventRecord): Promise<void> {
+  for (let i = 0; i < ATTEMPTS; i++) {
+    const current = await repo.pairEvents(userId);
+    const events = current?.state.events ?? [];
+    if (events.some((e) => e.key === event.key && e.other === event.other)) return;
+    try {
+      await repo.appendPairEvents(userId, current?.n ?? 0, { events: [...events, event] }, 'system', event.at);
+      return;
+    } catch (err) {
+      if (!(err instanceof AppError && err.slug === 'concurrent-change')) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * (i + 1)));
+    }
+  }
+  throw new AppError('conflict', 'concurrent-change', "This member's history is changing at this moment; try again.");
+}
+
+/**
+ * What the matching engine knows of pairs, from the lifecycle's own records,
+ * each read by `_id` (proposals read it on every request): places in use from
+ * the places chains (their summaries for the whole index, the chain itself for
+ * one sponsor), and each member's pair history chain: declined, rejected,
+ * expired and ended matches (a temporary match that ran to its term is not
+ * "ended" here; a withdrawn one leaves no mark), and blocks in both directions.
+ */
+export function createPairHistory(repo: Repo): MatchHistorySource {
   return {
     async pairHistory(newcomerId) {
       const out = new Map<string, PairEvent[]>();
-      const add = (sponsorId: string, e: PairEvent) => out.set(sponsorId, [...(out.get(sponsorId) ?? []), e]);
-      for (const m of await repo.matchesOf('newcomerId', newcomerId)) {
-        const s = await repo.status(m._id);
-        if (!s) continue;
-        const at = new Date(s.at).getTime();
-        const st = s.state.status;
-        if (st === 'rejected' || st === 'declined' || st === 'expired') add(m.sponsorId, { kind: st, at });
-        else if (st === 'ended' && !s.state.atTerm) add(m.sponsorId, { kind: 'ended', at });
+      for (const e of (await repo.pairEvents(newcomerId))?.state.events ?? []) {
+        out.set(e.other, [...(out.get(e.other) ?? []), { kind: e.kind, at: new Date(e.at).getTime() }]);
       }
-      // A block holds in both directions: whichever of the two is the newcomer.
-      for (const b of await repo.blocksOf(newcomerId)) add(b.a === newcomerId ? b.b : b.a, { kind: 'blocked', at: new Date(b.at).getTime() });
       return out;
     },
     async usedPlaces() {
