@@ -285,7 +285,9 @@ export function createLifecycleRepository(conn: Connection): LifecycleRepository
       return matches.find({ [field]: userId }).toArray();
     },
     async matchesInPrograms(programs) {
-      return matches.find(inPrograms(programs, 'newcomerProgram')).toArray();
+      // The newcomer's program's coordinators act on a match; the sponsor's program's read it.
+      if (programs === 'all') return matches.find({}).toArray();
+      return matches.find({ $or: [{ newcomerProgram: { $in: [...programs] } }, { sponsorProgram: { $in: [...programs] } }] }).toArray();
     },
     async liveByHint() {
       return matches.find({ state: { $in: ['pending-approval', 'awaiting-sponsor', 'awaiting-newcomer', 'active', 'paused'] } }).toArray();
