@@ -452,7 +452,7 @@ async function step(
     if (!d.ok) {
       const allowed = d.allowed.filter((a) => a !== 'expire' && a !== 'withdraw' && a !== 'term-end');
       if (d.why === 'not-your-action') throw new AppError('forbidden', 'not-your-step', `This step is not yours to take while the match is ${current.state.status}.`, { members: { state: current.state.status, allowedActions: allowed } });
-      throw conflict('illegal-transition', `This match is ${current.state.status}: it cannot be ${action === 'end' ? 'ended' : `${action}d`} now.`.replace('acceptd', 'accepted').replace('blockd', 'blocked'), {
+      throw conflict('illegal-transition', `This match is ${current.state.status}: it cannot be ${PAST[action]} now.`, {
         state: current.state.status,
         allowedActions: allowed,
       });
@@ -490,6 +490,20 @@ async function step(
   }
   throw conflict('concurrent-change', 'This match is changing at this moment; try again.');
 }
+
+const PAST: Record<MatchAction, string> = {
+  approve: 'approved',
+  reject: 'rejected',
+  accept: 'accepted',
+  decline: 'declined',
+  pause: 'paused',
+  resume: 'resumed',
+  end: 'ended',
+  block: 'blocked',
+  expire: 'expired',
+  withdraw: 'withdrawn',
+  'term-end': 'ended at its term',
+};
 
 /** A step nobody asked for through the match's routes: expiry, a withdrawn request, a term that ran out. */
 async function systemStep(deps: CoreDeps, matchId: string, action: MatchAction, by: string, input: { cause?: MatchStatus['cause'] } = {}) {

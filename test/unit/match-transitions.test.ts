@@ -74,6 +74,7 @@ const ALLOWED: ReadonlyArray<readonly [MatchState, MatchAction, MatchRole, Match
 const nextOf = (state: MatchState, action: MatchAction, role: MatchRole) => ALLOWED.find(([s, a, r]) => s === state && a === action && r === role)?.[3];
 const someoneMay = (state: MatchState, action: MatchAction) => ALLOWED.some(([s, a]) => s === state && a === action);
 const expectedAllowed = (state: MatchState, role: MatchRole) => ALLOWED.filter(([s, , r]) => s === state && r === role).map(([, a]) => a);
+const aMatch = (state: MatchState) => `${/^[aeiou]/.test(state) ? 'an' : 'a'} ${state} match`;
 
 describe('match transitions: the pure table', () => {
   it('when the states and the member actions are listed, then they are exactly those of the issue', () => {
@@ -92,7 +93,7 @@ describe('match transitions: the pure table', () => {
             : someoneMay(state, action)
               ? `it is refused as another role's step (not-your-action), offering [${allowed.join(', ')}]`
               : `it is refused as not possible now (not-allowed-now), offering [${allowed.join(', ')}]`;
-          it(`when the ${role} takes "${action}" on a ${state} match, then ${outcome}`, () => {
+          it(`when the ${role} takes "${action}" on ${aMatch(state)}, then ${outcome}`, () => {
             const d = decide(state, action, role);
             if (next) {
               expect(d).to.deep.equal({ ok: true, next });
@@ -111,7 +112,7 @@ describe('match transitions: the pure table', () => {
 
   for (const state of STATES) {
     for (const role of ROLES) {
-      it(`when the ${role} asks what they may do on a ${state} match, then the answer is [${expectedAllowed(state, role).join(', ')}]`, () => {
+      it(`when the ${role} asks what they may do on ${aMatch(state)}, then the answer is [${expectedAllowed(state, role).join(', ')}]`, () => {
         const allowed = actionsFor(state, role);
         expect(allowed).to.have.members(expectedAllowed(state, role));
         expect(allowed).to.have.length(expectedAllowed(state, role).length);
