@@ -49,6 +49,8 @@ describe('config: loadConfig(env)', () => {
     ['MONGODB_URI', 'postgres://nope'],
     ['ACCESS_TOKEN_TTL_SECONDS', '5'],
     ['LOCAL_DB_ENGINE', 'sqlite'],
+    ['MATCH_RESPONSE_HOURS', '0'],
+    ['TEMPORARY_MATCH_DAYS', '366'],
   ] as const) {
     it(`when ${key} is ${value}, then it refuses, naming ${key} and not the value`, () => {
       let err: unknown;
@@ -62,6 +64,11 @@ describe('config: loadConfig(env)', () => {
       expect((err as Error).message).not.to.include(value);
     });
   }
+
+  it('when the match lifecycle is not configured, then 72 hours to answer and 30-day temporary matches; when it is, then those values', () => {
+    expect(loadConfig({}).lifecycle).to.deep.equal({ responseHours: 72, temporaryMatchDays: 30 });
+    expect(loadConfig({ MATCH_RESPONSE_HOURS: '24', TEMPORARY_MATCH_DAYS: '14' }).lifecycle).to.deep.equal({ responseHours: 24, temporaryMatchDays: 14 });
+  });
 
   it('when an unrelated variable is set, then it is ignored', () => {
     expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.to.throw();
