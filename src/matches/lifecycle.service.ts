@@ -527,6 +527,8 @@ export async function makeOngoing(deps: LifecycleDeps, actor: Actor, matchId: st
     if (!isIntroduced(current.state.status)) {
       throw conflict('illegal-transition', `This match is ${current.state.status}: only an active or paused match can become ongoing.`, { state: current.state.status, allowedActions: actionsFor(current.state.status, party) });
     }
+    // Saying yes again (a double click) changes nothing and asks the other member only once.
+    if (current.state.ongoingYes?.includes(party)) return getMatch(deps, actor, matchId);
     const yes = [...new Set([...(current.state.ongoingYes ?? []), party])];
     const both = yes.includes('newcomer') && yes.includes('sponsor');
     const next: MatchStatus = { ...current.state, action: 'make-ongoing', role: party, kind: both ? 'ongoing' : 'temporary', ongoingYes: both ? [] : yes };
