@@ -217,7 +217,7 @@ export async function createRequest(deps: LifecycleDeps, actor: Actor, input: { 
   }
   await deps.repo.deleteRequest(request._id);
   const held = await deps.repo.openClaim(actor.id);
-  throw conflict('request-already-open', 'You already have an open request. You can withdraw it and ask again.', held ? { requestId: held.requestId } : undefined);
+  throw conflict('request-already-open', 'You already have an open request. You can withdraw it and ask again.', held ? { openRequestId: held.requestId } : undefined);
 }
 
 export async function myRequests(deps: LifecycleDeps, actor: Actor) {

@@ -125,7 +125,7 @@ export function matchesRoutes(deps: lifecycle.LifecycleDeps): RouteSpec[] {
         .meta({ id: 'MatchRequestBody' }),
       responses: {
         201: { description: 'The open request', schema: requestView },
-        409: { description: '`request-already-open`; `program-has-no-pairing` (with `offers`); `newcomer-profile-required`' },
+        409: { description: '`request-already-open` (with `openRequestId`); `program-has-no-pairing` (with `offers`); `newcomer-profile-required`' },
       },
       handle: async ({ actor, body }) => ({ status: 201, body: await lifecycle.createRequest(deps, actor, { kind: body.kind, ...(body.note ? { note: body.note } : {}) }) }),
     }),
