@@ -442,12 +442,23 @@ async function step(
   action: MatchAction,
   role: MatchRole,
   by: string,
-  input: StepInput & { cause?: MatchStatus['cause'] } = {},
+  input: StepInput & { cause?: MatchStatus['cause']; onlyIf?: (current: ChainVersion<MatchStatus>) => boolean } = {},
 ): Promise<ChainVersion<MatchStatus>> {
+  let decidedFrom: MatchState | undefined;
   for (let i = 0; i < RACE_ATTEMPTS; i++) {
     const loaded = await load(deps, matchId);
     if (!loaded) throw notFound('match');
     const { match, status: current } = loaded;
+    // Two steps racing from one state: the one that lost does not decide again on the winner's state (409).
+    if (decidedFrom !== undefined && current.state.status !== decidedFrom) {
+      throw conflict('illegal-transition', `This match changed at the same moment: it is now ${current.state.status}.`, {
+        state: current.state.status,
+        allowedActions: role === 'system' ? [] : visibleActions(current.state.status, role, current.state.kind),
+      });
+    }
+    // A job's step holds only for the version it was meant for (expiry of this wait, not of the next one).
+    if (input.onlyIf && !input.onlyIf(current)) throw conflict('illegal-transition', 'The match moved on.', { state: current.state.status, allowedActions: [] });
+    decidedFrom = current.state.status;
     const d = decide(current.state.status, action, role);
     if (!d.ok) {
       const allowed = d.allowed.filter((a) => a !== 'expire' && a !== 'withdraw' && a !== 'term-end');
@@ -506,7 +517,13 @@ const PAST: Record<MatchAction, string> = {
 };
 
 /** A step nobody asked for through the match's routes: expiry, a withdrawn request, a term that ran out. */
-async function systemStep(deps: CoreDeps, matchId: string, action: MatchAction, by: string, input: { cause?: MatchStatus['cause'] } = {}) {
+async function systemStep(
+  deps: CoreDeps,
+  matchId: string,
+  action: MatchAction,
+  by: string,
+  input: { cause?: MatchStatus['cause']; onlyIf?: (current: ChainVersion<MatchStatus>) => boolean } = {},
+) {
   try {
     return await step(deps, matchId, action, 'system', by, input);
   } catch (err) {
@@ -903,10 +920,14 @@ export async function expireDue(deps: CoreDeps): Promise<{ expired: number; term
   for (const m of await deps.repo.liveByHint()) {
     const s = await deps.repo.status(m._id);
     if (!s) continue;
-    if (AWAITING_STATES.has(s.state.status) && now - new Date(s.at).getTime() >= deps.responseHours * HOUR_MS) {
-      if (await systemStep(deps, m._id, 'expire', 'system')) expired += 1;
-    } else if (s.state.kind === 'temporary' && s.state.activeSince && isIntroduced(s.state.status) && now - new Date(s.state.activeSince).getTime() >= deps.temporaryMatchDays * DAY_MS) {
-      if (await systemStep(deps, m._id, 'term-end', 'system')) termEnded += 1;
+    // Each checked again on the version the step would follow: an answer that came meanwhile starts a new wait.
+    const unanswered = (v: ChainVersion<MatchStatus>) => AWAITING_STATES.has(v.state.status) && now - new Date(v.at).getTime() >= deps.responseHours * HOUR_MS;
+    const termOver = (v: ChainVersion<MatchStatus>) =>
+      v.state.kind === 'temporary' && v.state.activeSince !== undefined && isIntroduced(v.state.status) && now - new Date(v.state.activeSince).getTime() >= deps.temporaryMatchDays * DAY_MS;
+    if (unanswered(s)) {
+      if (await systemStep(deps, m._id, 'expire', 'system', { onlyIf: (v) => v.n === s.n || unanswered(v) })) expired += 1;
+    } else if (termOver(s)) {
+      if (await systemStep(deps, m._id, 'term-end', 'system', { onlyIf: termOver })) termEnded += 1;
     } else if (m.n < s.n || m.settled < s.n) {
       await settle(deps, m._id);
     }

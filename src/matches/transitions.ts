@@ -44,7 +44,8 @@ type Row = Partial<Record<MatchAction, Partial<Record<MatchRole, MatchState>>>>;
 const members = (next: MatchState) => ({ newcomer: next, sponsor: next, coordinator: next });
 
 // Before the coordinator's approval the sponsor has not been asked: the match is not theirs to see or act on.
-// A coordinator may still reject a match that waits for an answer (they learned something).
+// A coordinator decides once, at pending-approval (approve or reject); after that the two members decide,
+// and a coordinator acts again only on an active or paused match (pause, resume, end).
 const TABLE: Readonly<Record<MatchState, Row>> = {
   'pending-approval': {
     approve: { coordinator: 'awaiting-sponsor' },
@@ -55,7 +56,6 @@ const TABLE: Readonly<Record<MatchState, Row>> = {
   'awaiting-sponsor': {
     accept: { sponsor: 'awaiting-newcomer' },
     decline: { sponsor: 'declined' },
-    reject: { coordinator: 'rejected' },
     expire: { system: 'expired' },
     withdraw: { system: 'withdrawn' },
     block: { newcomer: 'withdrawn', sponsor: 'declined' },
@@ -63,7 +63,6 @@ const TABLE: Readonly<Record<MatchState, Row>> = {
   'awaiting-newcomer': {
     accept: { newcomer: 'active' },
     decline: { newcomer: 'declined' },
-    reject: { coordinator: 'rejected' },
     expire: { system: 'expired' },
     withdraw: { system: 'withdrawn' },
     block: { newcomer: 'declined', sponsor: 'withdrawn' },

@@ -43,8 +43,19 @@ const request = supertest.agent(app.app);
 
 const lines = createInterface({ input: process.stdin });
 console.log('ready');
-const line = await new Promise<string>((resolve) => lines.once('line', resolve));
+const line = await new Promise<string | undefined>((resolve) => {
+  lines.once('line', resolve);
+  lines.once('close', () => resolve(undefined));
+});
 lines.close();
+if (line === undefined) {
+  // The test gave up before the race: nothing to send.
+  app.outbox.close();
+  await Promise.all([engine.stop(), access.stop()]);
+  await feed.stop();
+  await conn.close();
+  process.exit(3);
+}
 const job = JSON.parse(line) as Job;
 
 const results = await Promise.all(

@@ -36,7 +36,6 @@ const ALLOWED: ReadonlyArray<readonly [MatchState, MatchAction, MatchRole, Match
 
   ['awaiting-sponsor', 'accept', 'sponsor', 'awaiting-newcomer'],
   ['awaiting-sponsor', 'decline', 'sponsor', 'declined'],
-  ['awaiting-sponsor', 'reject', 'coordinator', 'rejected'],
   ['awaiting-sponsor', 'expire', 'system', 'expired'],
   ['awaiting-sponsor', 'withdraw', 'system', 'withdrawn'],
   ['awaiting-sponsor', 'block', 'newcomer', 'withdrawn'],
@@ -44,7 +43,6 @@ const ALLOWED: ReadonlyArray<readonly [MatchState, MatchAction, MatchRole, Match
 
   ['awaiting-newcomer', 'accept', 'newcomer', 'active'],
   ['awaiting-newcomer', 'decline', 'newcomer', 'declined'],
-  ['awaiting-newcomer', 'reject', 'coordinator', 'rejected'],
   ['awaiting-newcomer', 'expire', 'system', 'expired'],
   ['awaiting-newcomer', 'withdraw', 'system', 'withdrawn'],
   ['awaiting-newcomer', 'block', 'newcomer', 'declined'],
