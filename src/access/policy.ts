@@ -156,6 +156,15 @@ export function requireMatchActor(party: MatchParty): asserts party is Exclude<M
   if (party === 'reader') throw notCoordinatorOfProgram("Only coordinators of the newcomer's program act on this match; you may read it.");
 }
 
+/**
+ * What only the two members of a match do (block the other, report a concern,
+ * make a temporary match ongoing): coordinators read and act on the match, but
+ * these are not theirs.
+ */
+export function requireMatchMember(party: MatchParty, what: string): asserts party is 'newcomer' | 'sponsor' {
+  if (party !== 'newcomer' && party !== 'sponsor') throw new AppError('forbidden', 'members-only', `Only a member of the match can ${what}.`);
+}
+
 /** A request for a sponsor: only its newcomer (anyone else: 404, as if it did not exist). */
 export function requireRequestOwner(actor: Actor, request: { userId: string } | undefined): void {
   if (!request || request.userId !== actor.id) throw notFound('match-request');

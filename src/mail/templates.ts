@@ -95,7 +95,7 @@ const TEMPLATES: { readonly [N in TemplateName]: Readonly<Record<Language, Templ
     en: {
       subject: 'Good news',
       paragraphs: [
-        'Hello {displayName}, good news: the person you asked has said yes.',
+        'Hello {displayName}, good news: the person proposed to you has said yes.',
         'Please confirm in the service, and you and your new sponsor will be introduced by email.',
         'Only then are contact details shared, and only what each of you chose to share.',
       ],

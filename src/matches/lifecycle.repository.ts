@@ -76,6 +76,8 @@ export interface MatchStatus {
   ongoingYes?: Array<'newcomer' | 'sponsor'>;
   /** Something coordinators should look at (a sponsor's recovery date moved below the program's minimum). */
   flag?: 'sponsor-recovery-changed';
+  /** The sponsor's counted date the flag was raised for: the same date does not flag the match again. */
+  flagFor?: string;
   /** A temporary match that ended at its term: not "ended" for the pair's history. */
   atTerm?: boolean;
   /** Why a match was withdrawn without anyone of it asking. */
@@ -198,6 +200,7 @@ export const LIFECYCLE_COLLECTIONS = {
   placesSummary: 'sponsor_places_summary',
   pairHistory: 'pair_history',
   concerns: 'match_concerns',
+  concernAcks: 'match_concern_acks',
 } as const;
 
 export function createLifecycleRepository(conn: Connection): LifecycleRepository {
@@ -211,6 +214,13 @@ export function createLifecycleRepository(conn: Connection): LifecycleRepository
   const summaries = conn.collection<SummaryDoc>(C.placesSummary);
   const pairChain = createChain<PairHistoryState>(conn, C.pairHistory);
   const concerns = conn.collection<ConcernDoc>(C.concerns);
+  // An acknowledgement is a claim by the concern's id: the first one stays (no conditional update).
+  const acks = conn.collection<{ _id: string; by: string; at: Date }>(C.concernAcks);
+  const withAcks = async (docs: ConcernDoc[]): Promise<ConcernDoc[]> => {
+    if (docs.length === 0) return docs;
+    const found = new Map((await acks.find({ _id: { $in: docs.map((d) => d._id) } }).toArray()).map((a) => [a._id, { by: a.by, at: a.at }]));
+    return docs.map((d) => (found.has(d._id) ? { ...d, ack: found.get(d._id)! } : d));
+  };
 
   const ignoreDuplicate = (err: unknown) => {
     if (!isDuplicateKey(err)) throw err;
@@ -328,14 +338,14 @@ export function createLifecycleRepository(conn: Connection): LifecycleRepository
       await concerns.insertOne(doc);
     },
     async concern(id) {
-      return (await concerns.findOne({ _id: id })) ?? undefined;
+      const doc = await concerns.findOne({ _id: id });
+      return doc ? (await withAcks([doc]))[0] : undefined;
     },
     async concernsIn(programs) {
-      return concerns.find(inPrograms(programs, 'program')).sort({ at: 1 }).toArray();
+      return withAcks(await concerns.find(inPrograms(programs, 'program')).sort({ at: 1 }).toArray());
     },
     async ackConcern(id, by, at) {
-      // The first acknowledgement stays: a second coordinator's is not recorded over it.
-      await concerns.updateOne({ _id: id, ack: { $exists: false } }, { $set: { ack: { by, at } } });
+      await acks.insertOne({ _id: id, by, at }).catch(ignoreDuplicate);
     },
   });
 }

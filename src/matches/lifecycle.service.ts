@@ -6,6 +6,7 @@ import {
   matchParty,
   readsAsCoordinator,
   requireMatchActor,
+  requireMatchMember,
   requireRequestCoordinator,
   requireRequestOwner,
   requireRunAccess,
@@ -23,7 +24,7 @@ import type { RunsRepository } from '../matching/runs.repository.ts';
 import type { SponsorHandles } from '../matching/sponsor-handles.ts';
 import type { ProfilesRepository, StoredSponsor } from '../profiles/profiles.repository.ts';
 import type { StoredProgram } from '../programs/programs.repository.ts';
-import type { LifecycleRepository, MatchDoc, MatchSeed, MatchStatus, PairEventRecord, PlacesState, RequestDoc, RequestKind, RequestState } from './lifecycle.repository.ts';
+import type { LifecycleRepository, MatchDoc, MatchSeed, MatchStatus, PairEventRecord, PlaceHolder, PlacesState, RequestDoc, RequestKind, RequestState } from './lifecycle.repository.ts';
 import { createPairHistory, recordPairEvent } from './pair-history.ts';
 import {
   ACTIONS_WITH_REASON,
@@ -65,7 +66,7 @@ export type CoreDeps = Omit<LifecycleDeps, 'engine' | 'matching' | 'handles' | '
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** A place whose match is younger than this may still be being written: the reconciler leaves it. */
-export const RECONCILE_GRACE_MS = 2 * 60_000;
+export const RECONCILE_GRACE_MS = 10 * 60_000;
 const WAITING_FLAG_MS = 48 * HOUR_MS;
 const RECENTLY_ENDED_MS = 30 * DAY_MS;
 /** How many times a step that lost a race for a chain's next version reads again before answering 409. */
@@ -89,35 +90,40 @@ export async function takePlace(deps: CoreDeps, sponsorId: string, holder: { mat
   const profile = await deps.profiles.getSponsor(sponsorId);
   const capacity = profile?.acceptingNewcomers === false ? 0 : (profile?.capacity ?? 0);
   await deps.repo.ensurePlacesSummary(sponsorId);
-  for (let i = 0; i < RACE_ATTEMPTS; i++) {
-    const v = await deps.repo.places(sponsorId);
-    const holders = v?.state.holders ?? [];
-    if (holders.some((h) => h.matchId === holder.matchId)) return;
+  await changePlaces(deps, sponsorId, by, RACE_ATTEMPTS, (holders) => {
+    if (holders.some((h) => h.matchId === holder.matchId)) return undefined;
     if (holders.length >= capacity) {
       throw conflict('sponsor-at-capacity', 'This sponsor has no free place now (their places are all taken, or they are not taking anyone new).');
     }
-    const state: PlacesState = { capacity, holders: [...holders, { ...holder, at: deps.clock() }] };
-    try {
-      const next = await deps.repo.appendPlaces(sponsorId, v?.n ?? 0, state, by, deps.clock());
-      await placesWritten(deps, sponsorId, next.n, state.holders.length, by);
-      return;
-    } catch (err) {
-      if (!isConcurrentChange(err)) throw err;
-      await jitter(i);
-    }
-  }
-  throw conflict('concurrent-change', "This sponsor's places are changing at this moment; try again.");
+    return { capacity, holders: [...holders, { ...holder, at: deps.clock() }] };
+  });
 }
 
 /** Gives the match's place back, if it holds one (idempotent). */
 export async function releasePlace(deps: CoreDeps, sponsorId: string, matchId: string, by: string): Promise<void> {
-  for (let i = 0; i < RACE_ATTEMPTS * 2; i++) {
+  // Releases contend with every approval of the sponsor: more attempts, so that a place is not left held.
+  await changePlaces(deps, sponsorId, by, RACE_ATTEMPTS * 2, (holders, capacity) =>
+    holders.some((h) => h.matchId === matchId) ? { capacity, holders: holders.filter((h) => h.matchId !== matchId) } : undefined,
+  );
+}
+
+/** The places chain's next version as `next` makes it from the latest (undefined: nothing to change); on a lost race, read again. */
+async function changePlaces(
+  deps: CoreDeps,
+  sponsorId: string,
+  by: string,
+  attempts: number,
+  next: (holders: readonly PlaceHolder[], capacity: number) => PlacesState | undefined,
+): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
     const v = await deps.repo.places(sponsorId);
-    if (!v || !v.state.holders.some((h) => h.matchId === matchId)) return;
-    const state: PlacesState = { capacity: v.state.capacity, holders: v.state.holders.filter((h) => h.matchId !== matchId) };
+    const state = next(v?.state.holders ?? [], v?.state.capacity ?? 0);
+    if (!state) return;
     try {
-      const next = await deps.repo.appendPlaces(sponsorId, v.n, state, by, deps.clock());
-      await placesWritten(deps, sponsorId, next.n, state.holders.length, by);
+      const written = await deps.repo.appendPlaces(sponsorId, v?.n ?? 0, state, by, deps.clock());
+      await deps.repo.setPlacesSummary(sponsorId, written.n, state.holders.length);
+      // This instance's index at once, the others through the change feed.
+      await deps.placesChanged(sponsorId, by);
       return;
     } catch (err) {
       if (!isConcurrentChange(err)) throw err;
@@ -125,12 +131,6 @@ export async function releasePlace(deps: CoreDeps, sponsorId: string, matchId: s
     }
   }
   throw conflict('concurrent-change', "This sponsor's places are changing at this moment; try again.");
-}
-
-async function placesWritten(deps: CoreDeps, sponsorId: string, n: number, used: number, by: string) {
-  await deps.repo.setPlacesSummary(sponsorId, n, used);
-  // This instance's index at once, the others through the change feed.
-  await deps.placesChanged(sponsorId, by);
 }
 
 // ---- reading a match ----
@@ -301,6 +301,8 @@ async function linkMatch(deps: LifecycleDeps, seed: MatchSeed): Promise<string> 
     await changeRequest(deps, seed.requestId, seed.createdBy, async (current) => {
       const status = current?.state.status ?? 'open';
       if (status !== 'open') throw conflict('no-open-request', `This request is ${status}.`, { status });
+      // A request whose claim was never written (a crash at its creation) was never open.
+      if ((await deps.repo.openClaim(seed.newcomerId))?.requestId !== seed.requestId) throw conflict('no-open-request', 'This request is not open.');
       const live = await liveLinked(deps, current?.state);
       if (live) throw conflict('request-has-match', 'A match is already being arranged for this request.', { matchId: live.id, state: live.status });
       return { status: 'open', match: seed, change: 'linked' };
@@ -364,9 +366,14 @@ export async function chooseSponsor(deps: LifecycleDeps, actor: Actor, requestId
 /** A coordinator makes a match for a request: approved by that act, the sponsor is asked at once. */
 export async function coordinatorCreate(deps: LifecycleDeps, actor: Actor, input: { requestId: string; sponsorId: string }) {
   const request = await deps.repo.request(input.requestId);
-  requireRequestCoordinator(actor, request);
+  requireRequestCoordinator(actor, request && (await programNow(deps, request)));
   const id = await createFor(deps, actor, request!, input.sponsorId, 'coordinator');
   return getMatch(deps, actor, id);
+}
+
+/** Whose coordinators act on a request: those of the newcomer's program now (they may have moved since they asked). */
+async function programNow(deps: LifecycleDeps, request: RequestDoc): Promise<{ program: string }> {
+  return { program: (await deps.engine.newcomer(request.userId))?.program ?? request.program };
 }
 
 async function createFor(deps: LifecycleDeps, actor: Actor, request: RequestDoc, sponsorId: string, origin: 'coordinator' | 'run', runId?: string) {
@@ -397,6 +404,7 @@ export async function approveRun(deps: LifecycleDeps, actor: Actor, runId: strin
       continue;
     }
     try {
+      requireRequestCoordinator(actor, await programNow(deps, request));
       const matchId = await createFor(deps, actor, request, p.sponsorId, 'run', runId);
       results.push({ ...base, result: 'created', matchId });
     } catch (err) {
@@ -423,7 +431,7 @@ export async function act(deps: LifecycleDeps, actor: Actor, matchId: string, ac
     throw new AppError('validation', 'reason-required', `To ${action}, say why (seen by coordinators only).`, { errors: [{ path: 'reason', message: 'Required' }] });
   }
   if (action === 'block') {
-    if (party === 'coordinator') throw new AppError('forbidden', 'members-only', 'Only a member of the match can block the other.');
+    requireMatchMember(party, 'block the other');
     const other = party === 'newcomer' ? loaded!.match.sponsorId : loaded!.match.newcomerId;
     // Recorded first, in both members' histories (either may be the newcomer of a later proposal):
     // even if the match has already ended, the two are never proposed to each other again.
@@ -449,11 +457,12 @@ async function step(
     const loaded = await load(deps, matchId);
     if (!loaded) throw notFound('match');
     const { match, status: current } = loaded;
-    // Two steps racing from one state: the one that lost does not decide again on the winner's state (409).
-    if (decidedFrom !== undefined && current.state.status !== decidedFrom) {
+    // Two steps racing from one state: a person's step that lost does not decide again on the winner's state (409).
+    // The system's decide again: a withdrawal holds whatever state the match reached before active; an expiry or a term checks its own deadline (onlyIf).
+    if (role !== 'system' && decidedFrom !== undefined && current.state.status !== decidedFrom) {
       throw conflict('illegal-transition', `This match changed at the same moment: it is now ${current.state.status}.`, {
         state: current.state.status,
-        allowedActions: role === 'system' ? [] : visibleActions(current.state.status, role, current.state.kind),
+        allowedActions: visibleActions(current.state.status, role, current.state.kind),
       });
     }
     // A job's step holds only for the version it was meant for (expiry of this wait, not of the next one).
@@ -462,7 +471,8 @@ async function step(
     const d = decide(current.state.status, action, role);
     if (!d.ok) {
       const allowed = d.allowed.filter((a) => a !== 'expire' && a !== 'withdraw' && a !== 'term-end');
-      if (d.why === 'not-your-action') throw new AppError('forbidden', 'not-your-step', `This step is not yours to take while the match is ${current.state.status}.`, { members: { state: current.state.status, allowedActions: allowed } });
+      // Someone else's step (the table says who): an illegal transition for this caller, named as such.
+      if (d.why === 'not-your-action') throw conflict('not-your-step', `This step is not yours to take while the match is ${current.state.status}.`, { state: current.state.status, allowedActions: allowed });
       throw conflict('illegal-transition', `This match is ${current.state.status}: it cannot be ${PAST[action]} now.`, {
         state: current.state.status,
         allowedActions: allowed,
@@ -485,19 +495,29 @@ async function step(
     if (!input.note) delete next.note;
     if (!input.cause) delete next.cause;
     delete next.flag;
+    delete next.flagFor;
     // A place is taken before the step that needs it, and given back if the step loses.
     const needsPlace = holdsPlace(d.next) && !holdsPlace(current.state.status);
     if (needsPlace) await takePlace(deps, match.sponsorId, { matchId, requestId: match.requestId }, by);
+    let v: ChainVersion<MatchStatus>;
     try {
-      const v = await deps.repo.appendStatus(matchId, current.n, next, by, now);
-      await settle(deps, matchId);
-      return v;
+      v = await deps.repo.appendStatus(matchId, current.n, next, by, now);
     } catch (err) {
-      if (needsPlace) await releasePlace(deps, match.sponsorId, matchId, by);
+      // The place goes back only if the version that won does not hold it (two approvals at once share one place).
+      if (needsPlace) {
+        const latest = await deps.repo.status(matchId);
+        if (!latest || !holdsPlace(latest.state.status)) await releasePlace(deps, match.sponsorId, matchId, by);
+      }
       if (!isConcurrentChange(err)) throw err;
-      // Lost the race: read again; if the winner's state no longer allows this step, the table says so.
+      // Lost the race: read again (a person's step is then refused: it was decided on a state that is gone).
       await jitter(i);
+      continue;
     }
+    // The step is made: its effects follow, and what fails of them now the reconciler finishes (settled < n).
+    await settle(deps, matchId).catch((err: unknown) =>
+      deps.log.warn({ matchId, errName: (err as Error)?.name, errSlug: (err as AppError)?.slug }, 'match step made; its effects are left to the reconciler'),
+    );
+    return v;
   }
   throw conflict('concurrent-change', 'This match is changing at this moment; try again.');
 }
@@ -538,7 +558,7 @@ export async function makeOngoing(deps: LifecycleDeps, actor: Actor, matchId: st
   for (let i = 0; i < RACE_ATTEMPTS; i++) {
     const loaded = await load(deps, matchId);
     const party = matchParty(actor, loaded?.match, loaded?.status.state.sponsorAsked ?? false);
-    if (party !== 'newcomer' && party !== 'sponsor') throw new AppError('forbidden', 'members-only', 'Only the two members of a match make it ongoing.');
+    requireMatchMember(party, 'make it ongoing');
     const { status: current } = loaded!;
     if (current.state.kind === 'ongoing') throw conflict('already-ongoing', 'This match is ongoing already.', { state: current.state.status });
     if (!isIntroduced(current.state.status)) {
@@ -553,6 +573,7 @@ export async function makeOngoing(deps: LifecycleDeps, actor: Actor, matchId: st
     delete next.note;
     delete next.cause;
     delete next.flag;
+    delete next.flagFor;
     try {
       await deps.repo.appendStatus(matchId, current.n, next, actor.id, deps.clock());
       await settle(deps, matchId);
@@ -596,8 +617,9 @@ function pairMark(s: MatchStatus): PairEventRecord['kind'] | undefined {
 }
 
 async function settleRequest(deps: CoreDeps, match: MatchDoc, state: MatchStatus) {
-  const closing = state.status === 'active' || state.status === 'paused';
-  const reopening = isTerminal(state.status);
+  // A match that was ever active closed its request, even if its own settling never ran before it ended.
+  const closing = state.status === 'active' || state.status === 'paused' || (isTerminal(state.status) && state.activeSince !== undefined);
+  const reopening = isTerminal(state.status) && !closing;
   if (!closing && !reopening) return;
   const v = await changeRequest(deps, match.requestId, 'system', (current) => {
     if (current?.state.match?.matchId !== match._id || current.state.status !== 'open') return undefined;
@@ -671,7 +693,7 @@ async function mailsFor(deps: CoreDeps, m: MatchDoc, v: ChainVersion<MatchStatus
   }
   // Everyone else who knew of the match gets the same neutral notice, never the reason.
   const told = new Set<string>();
-  if (s.role !== 'newcomer') told.add(m.newcomerId);
+  if (s.role !== 'newcomer' && s.cause !== 'request-withdrawn') told.add(m.newcomerId);
   if (s.role !== 'sponsor' && s.sponsorAsked) told.add(m.sponsorId);
   for (const id of told) await mail(deps, event, { id }, 'match-closed', name);
 }
@@ -796,7 +818,7 @@ export function matchSubjects(body: unknown): string[] {
   return [view?.newcomer?.userId, view?.sponsor?.userId].filter((x): x is string => typeof x === 'string');
 }
 
-export async function listMatches(deps: LifecycleDeps, actor: Actor, query: { state?: MatchState; program?: string }) {
+export async function listMatches(deps: LifecycleDeps, actor: Actor, query: { state?: MatchState; program?: string; limit?: number }) {
   let docs: MatchDoc[];
   if (readsAsCoordinator(actor)) {
     const scope = coordinatorProgramScope(actor, query.program);
@@ -820,32 +842,39 @@ export async function listMatches(deps: LifecycleDeps, actor: Actor, query: { st
     out.push(await matchView(deps, party, loaded.match, loaded.status));
   }
   out.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
-  return { matches: out };
+  return { matches: out.slice(0, query.limit ?? 50) };
 }
 
 // ---- the coordinators' queue ----
 
 export async function queue(deps: LifecycleDeps, actor: Actor, program?: string) {
   const scope = coordinatorProgramScope(actor, program);
+  const inScope = (p: string) => scope === 'all' || scope.includes(p);
   const now = deps.clock().getTime();
+  // The matches of these programs, read once and grouped by newcomer (not one scan per request).
+  const matchesByNewcomer = new Map<string, MatchDoc[]>();
+  for (const m of await deps.repo.matchesInPrograms(scope)) matchesByNewcomer.set(m.newcomerId, [...(matchesByNewcomer.get(m.newcomerId) ?? []), m]);
   const rows = [];
   for (const claim of await deps.repo.allOpenClaims()) {
     const request = await deps.repo.request(claim.requestId);
-    if (!request || (scope !== 'all' && !scope.includes(request.program))) continue;
+    if (!request) continue;
+    // Whose queue: the newcomer's program now (they may have moved since they asked).
+    const newcomer = await deps.engine.newcomer(request.userId);
+    if (!newcomer || !inScope(newcomer.program)) continue;
     const v = await deps.repo.requestState(request._id);
     if ((v?.state.status ?? 'open') !== 'open') continue;
     const live = await liveLinked(deps, v?.state);
     // Waiting since it was opened, or reopened.
     const since = new Date(v?.state.change === 'reopened' ? v.at : request.createdAt).getTime();
     const proposals = await getProposals(deps.matching, actor, request.userId, { limit: 3 }).catch((err: unknown) => {
-      if (err instanceof AppError && err.kind === 'not-found') return undefined;
+      if (err instanceof AppError && (err.kind === 'not-found' || err.kind === 'forbidden')) return undefined;
       throw err;
     });
-    const own = await deps.repo.matchesOf('newcomerId', request.userId);
     let recentlyEnded = false;
-    for (const m of own) {
+    for (const m of matchesByNewcomer.get(request.userId) ?? []) {
+      if (m.state !== 'ended') continue; // the hint: an ended match is final, and the hint follows it within one settling
       const s = await deps.repo.status(m._id);
-      if (s && isTerminal(s.state.status) && s.state.status !== 'withdrawn' && now - new Date(s.at).getTime() < RECENTLY_ENDED_MS && s.state.status === 'ended') recentlyEnded = true;
+      if (s?.state.status === 'ended' && now - new Date(s.at).getTime() < RECENTLY_ENDED_MS) recentlyEnded = true;
     }
     const liveStatus = live ? await deps.repo.status(live.id) : undefined;
     const flags: string[] = [];
@@ -858,7 +887,7 @@ export async function queue(deps: LifecycleDeps, actor: Actor, program?: string)
       requestId: request._id,
       newcomerId: request.userId,
       newcomerName: proposals && 'newcomerName' in proposals ? (proposals.newcomerName ?? null) : null,
-      program: request.program,
+      program: newcomer.program,
       kind: request.kind,
       ...(request.note !== undefined ? { note: request.note } : {}),
       openedAt: new Date(since).toISOString(),
@@ -877,7 +906,7 @@ export async function queue(deps: LifecycleDeps, actor: Actor, program?: string)
 export async function reportConcern(deps: LifecycleDeps, actor: Actor, matchId: string, text: string) {
   const loaded = await load(deps, matchId);
   const party = matchParty(actor, loaded?.match, loaded?.status.state.sponsorAsked ?? false);
-  if (party !== 'newcomer' && party !== 'sponsor') throw new AppError('forbidden', 'members-only', 'Concerns are reported by the members of a match; coordinators see them in their list.');
+  requireMatchMember(party, 'report a concern about it (coordinators see concerns in their list)');
   const id = randomUUID();
   await deps.repo.insertConcern({ _id: id, matchId, program: loaded!.match.newcomerProgram, by: actor.id, role: party, text: text.trim(), at: deps.clock() });
   await mail(deps, `concern:${id}`, { coordinatorsOf: loaded!.match.newcomerProgram }, 'concern-raised', (displayName) => ({ displayName }));
@@ -976,6 +1005,10 @@ export async function reconcile(deps: CoreDeps): Promise<{ released: number; set
       await settle(deps, m._id);
       settled += 1;
     }
+    // A request withdrawn while its match moved on (or a crash between the two): the match not yet active goes too.
+    if (s && !isTerminal(s.state.status) && !isIntroduced(s.state.status) && (await deps.repo.requestState(m.requestId))?.state.status === 'withdrawn') {
+      if (await systemStep(deps, m._id, 'withdraw', 'system', { cause: 'request-withdrawn' })) settled += 1;
+    }
   }
   for (const claim of await deps.repo.allOpenClaims()) {
     const req = await deps.repo.requestState(claim.requestId);
@@ -999,37 +1032,36 @@ export async function reconcile(deps: CoreDeps): Promise<{ released: number; set
  * withdrawn (kind words to both), and the active ones are flagged to the
  * coordinators for a conversation, never ended automatically.
  */
-export async function sponsorSaved(deps: LifecycleDeps, before: StoredSponsor | undefined, after: StoredSponsor, by: string): Promise<void> {
-  if (!before) return;
+export async function sponsorSaved(deps: LifecycleDeps, _before: StoredSponsor | undefined, after: StoredSponsor, by: string): Promise<void> {
+  // Decided from the profile as it is now, not from the change: a save that failed halfway is made whole by the next one.
   const program = deps.engine.programs().get(after.program);
-  const counted = (s: StoredSponsor) => sinceOf(program, s);
-  const was = counted(before);
-  const now = counted(after);
-  if (!now || (was !== undefined && now <= was)) return;
+  const since = sinceOf(program, after);
   const min = program?.minRecoveryDays ?? 0;
-  if (recoveryDays(now, after.timezone, deps.clock().getTime()) >= min) return;
+  if (!since || recoveryDays(since, after.timezone, deps.clock().getTime()) >= min) return;
   for (const m of await deps.repo.matchesOf('sponsorId', after._id)) {
     const s = await deps.repo.status(m._id);
     if (!s || isTerminal(s.state.status)) continue;
-    if (isIntroduced(s.state.status)) {
-      for (let i = 0; i < RACE_ATTEMPTS; i++) {
-        const cur = await deps.repo.status(m._id);
-        if (!cur || !isIntroduced(cur.state.status)) break;
-        const next: MatchStatus = { ...cur.state, action: 'flag', role: 'system', flag: 'sponsor-recovery-changed' };
-        delete next.reason;
-        delete next.note;
-        delete next.cause;
-        try {
-          await deps.repo.appendStatus(m._id, cur.n, next, by, deps.clock());
-          await settle(deps, m._id);
-          break;
-        } catch (err) {
-          if (!isConcurrentChange(err)) throw err;
-          await jitter(i);
-        }
-      }
-    } else {
+    if (!isIntroduced(s.state.status)) {
       await systemStep(deps, m._id, 'withdraw', by, { cause: 'sponsor-no-longer-qualifies' });
+      continue;
+    }
+    // Flagged once for this date: saving the profile again does not flag (or mail) again.
+    if ((await deps.repo.statusHistory(m._id)).some((v) => v.state.action === 'flag' && v.state.flagFor === since)) continue;
+    for (let i = 0; i < RACE_ATTEMPTS; i++) {
+      const cur = await deps.repo.status(m._id);
+      if (!cur || !isIntroduced(cur.state.status)) break;
+      const next: MatchStatus = { ...cur.state, action: 'flag', role: 'system', flag: 'sponsor-recovery-changed', flagFor: since };
+      delete next.reason;
+      delete next.note;
+      delete next.cause;
+      try {
+        await deps.repo.appendStatus(m._id, cur.n, next, by, deps.clock());
+        await settle(deps, m._id);
+        break;
+      } catch (err) {
+        if (!isConcurrentChange(err)) throw err;
+        await jitter(i);
+      }
     }
   }
 }

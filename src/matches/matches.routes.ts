@@ -98,9 +98,12 @@ export function matchesRoutes(deps: lifecycle.LifecycleDeps): RouteSpec[] {
       body: withReason ? reasonBody : stepBody,
       responses: {
         200: { description: 'The match after the step', schema: matchView },
-        403: { description: 'The step is not yours (another role takes it), or you coordinate other programs' },
+        403: { description: "You coordinate other programs (or only the sponsor's: you may read the match, not act on it)" },
         404: { description: 'No such match, or not yours to see' },
-        409: { description: 'The step is not possible from the current state: the problem names `state` and `allowedActions`; or the sponsor has no free place' },
+        409: {
+          description:
+            'Not a step you may take now: `illegal-transition` (nobody may, from this state) or `not-your-step` (another role takes it), each naming `state` and your `allowedActions`; or `sponsor-at-capacity`',
+        },
       },
       audit: auditMatch(`match-${action}`),
       handle: async ({ actor, params, body }) => ({
@@ -224,7 +227,11 @@ export function matchesRoutes(deps: lifecycle.LifecycleDeps): RouteSpec[] {
       summary: "My matches (a member), or my programs' matches (a coordinator), newest change first",
       tag: 'Matches',
       access: 'member',
-      query: z.strictObject({ state: z.enum(MATCH_STATES).optional(), program: programKey.optional().describe('Coordinators: one of your programs') }),
+      query: z.strictObject({
+        state: z.enum(MATCH_STATES).optional(),
+        program: programKey.optional().describe('Coordinators: one of your programs'),
+        limit: z.coerce.number().int().min(1).max(200).default(50).describe('At most this many, newest change first (1 to 200)'),
+      }),
       responses: { 200: { description: 'Matches, each shaped for you', schema: z.object({ matches: z.array(matchView) }) } },
       audit: { action: 'read-matches', subjects: (_i, r) => (r.body as { matches: unknown[] }).matches.flatMap(lifecycle.matchSubjects) },
       handle: async ({ actor, query }) => ({ status: 200, body: await lifecycle.listMatches(deps, actor, query) }),
@@ -296,12 +303,14 @@ export function matchesRoutes(deps: lifecycle.LifecycleDeps): RouteSpec[] {
       tag: 'Coordinators',
       access: 'coordinator',
       params: idParams,
-      responses: { 200: { description: 'Acknowledged', schema: z.object({ id: z.string(), acknowledged: z.object({ by: z.string(), at: z.string() }) }) } },
-      audit: { action: 'ack-concern', decision: true, subjects: (_i, r) => [(r.body as { reportedBy: string }).reportedBy] },
-      handle: async ({ actor, params }) => {
-        const { reportedBy: _r, ...body } = await lifecycle.ackConcern(deps, actor, params.id);
-        return { status: 200, body: { ...body, reportedBy: _r } };
+      responses: {
+        200: {
+          description: 'Acknowledged (by whoever did first)',
+          schema: z.object({ id: z.string(), acknowledged: z.object({ by: z.string(), at: z.string() }), reportedBy: z.string() }).meta({ id: 'ConcernAck' }),
+        },
       },
+      audit: { action: 'ack-concern', decision: true, subjects: (_i, r) => [(r.body as { reportedBy: string }).reportedBy] },
+      handle: async ({ actor, params }) => ({ status: 200, body: await lifecycle.ackConcern(deps, actor, params.id) }),
     }),
   ];
 }

@@ -103,6 +103,3 @@ export function decide(state: MatchState, action: MatchAction, role: MatchRole):
   if (next !== undefined) return { ok: true, next };
   return { ok: false, why: who ? 'not-your-action' : 'not-allowed-now', allowed: actionsFor(state, role) };
 }
-
-/** Whether a sponsor sees this match at all: only once they have been asked (never while it waits for a coordinator). */
-export const sponsorMaySee = (sponsorAsked: boolean): boolean => sponsorAsked;

@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { signAccessToken } from '../../src/auth/tokens.ts';
-import { mentionsHealth, renderTemplate, type TemplateName } from '../../src/mail/templates.ts';
 import { expireDue, reconcile, RECONCILE_GRACE_MS, takePlace } from '../../src/matches/lifecycle.service.ts';
 import type { MatchSeed, MatchStatus } from '../../src/matches/lifecycle.repository.ts';
-import { parseMail, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
-import { makeCoordinator, withNewcomer, withSponsor, type Member } from '../support/factories.ts';
-import { startTestApp, type TestApp } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
+import { matchWorld, type Person } from '../support/match-world.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MINUTE = 60_000;
-const PUBLIC_URL = 'https://match.example';
 
-interface Person extends Member {
-  name: string;
-}
-
-interface Arrived {
-  to: string;
-  subject: string;
-  text: string;
-}
 
 /**
  * The scheduled work of the match lifecycle, run by hand against an injected
@@ -33,97 +20,14 @@ interface Arrived {
  */
 describe('match jobs: expiry, the term of temporary matches, and reconciling after a crash', function () {
   this.timeout(30_000);
-  let smtp: TestSmtp;
+  const w = matchWorld('match_jobs');
+  const { bearer, newcomer, sponsor, deliver, got, mark, openRequestOf, createMatch, step, read, proposed, whyNot } = w;
   let t: TestApp;
-  let seen: number;
-  let arrived: Arrived[];
   let coordinator: Person;
-
-  before(async () => {
-    smtp = await startTestSmtp();
+  beforeEach(() => {
+    t = w.t;
+    coordinator = w.coordinator;
   });
-  after(async () => {
-    await smtp.close();
-  });
-  beforeEach(async () => {
-    t = await startTestApp('match_jobs', { SMTP_URL: smtp.url, PUBLIC_URL });
-    seen = smtp.received.length;
-    arrived = [];
-    coordinator = await person('Casey', (acc) => makeCoordinator(t, ['na'], acc));
-  });
-  afterEach(async () => {
-    try {
-      await deliver();
-    } finally {
-      await t.close();
-    }
-  });
-
-  /** A token signed at the injected clock's now: the clock moves days ahead, past any token's life. */
-  const bearer = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(t.tokens, m.id, Math.floor(t.clock().getTime() / 1000)).accessToken}` });
-
-  async function person(name: string, make: (account: Record<string, unknown>) => Promise<Member>): Promise<Person> {
-    return { ...(await make({ displayName: name })), name };
-  }
-  const newcomer = (name: string, request = true) => person(name, (acc) => withNewcomer(t, {}, acc, { request }));
-  const sponsor = (name: string, over: Record<string, unknown> = {}) => person(name, (acc) => withSponsor(t, over, acc));
-
-  /** Everything due in the outbox, through the SMTP server, read back as each person gets it. */
-  async function deliver(): Promise<void> {
-    await t.outbox.deliverDue();
-    while (seen + arrived.length < smtp.received.length) {
-      const raw = smtp.received[seen + arrived.length]!;
-      const mail = await parseMail(raw.raw);
-      const subject = mail.subject ?? '';
-      // Subjects show on lock screens: none may say what the service is about.
-      expect(mentionsHealth(subject), `a subject says what the service is about: ${subject}`).to.equal(false);
-      arrived.push({ to: raw.envelope.to[0]!, subject, text: mail.text ?? '' });
-    }
-  }
-  /** The mails a person got since `from` that are exactly this template (rendered for them), not another one with the same subject. */
-  function got(p: Person, template: TemplateName, from = 0): Arrived[] {
-    const want = renderTemplate(template, { displayName: p.name }, { publicUrl: PUBLIC_URL });
-    const norm = (s: string) => s.replace(/\r\n/g, '\n').trim();
-    return arrived.slice(from).filter((a) => a.to === p.email && a.subject === want.subject && norm(a.text) === norm(want.text));
-  }
-  const mark = async () => {
-    await deliver();
-    return arrived.length;
-  };
-
-  async function openRequestOf(n: Person) {
-    const res = await t.request.get('/api/v1/me/match-requests').set(bearer(n));
-    expect(res.status).to.equal(200);
-    return res.body.requests[0];
-  }
-  async function createMatch(n: Person, s: Person): Promise<string> {
-    const request = await openRequestOf(n);
-    const res = await t.request.post('/api/v1/matches').set(bearer(coordinator)).send({ requestId: request.id, sponsorId: s.id });
-    expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    expect(res.body).to.include({ state: 'awaiting-sponsor' });
-    return res.body.id;
-  }
-  async function step(m: Person, id: string, action: string, body: object = {}) {
-    const res = await t.request.post(`/api/v1/matches/${id}/${action}`).set(bearer(m)).send(body);
-    expect(res.status, `${action}: ${JSON.stringify(res.body)}`).to.equal(200);
-    return res.body;
-  }
-  async function read(m: Person, id: string) {
-    const res = await t.request.get(`/api/v1/matches/${id}`).set(bearer(m));
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body;
-  }
-  /** The sponsors proposed to a newcomer, as their coordinator reads them. */
-  async function proposed(n: Person): Promise<string[]> {
-    const res = await t.request.get(`/api/v1/newcomers/${n.id}/proposals`).set(bearer(coordinator));
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body.proposals.map((p: { sponsorId: string }) => p.sponsorId);
-  }
-  async function whyNot(n: Person, s: Person): Promise<string[]> {
-    const res = await t.request.get(`/api/v1/newcomers/${n.id}/proposals`).query({ sponsor: s.id }).set(bearer(coordinator));
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return (res.body.failingRules ?? []).map((r: { rule: string }) => r.rule);
-  }
   const holders = async (s: Person) => ((await t.lifecycle.repo.places(s.id))?.state.holders ?? []).map((h) => h.matchId);
 
   describe('expiry of an unanswered step (MATCH_RESPONSE_HOURS, 72 h by default)', () => {
@@ -150,12 +54,12 @@ describe('match jobs: expiry, the term of temporary matches, and reconciling aft
       expect(await holders(robin)).to.deep.equal([]);
       await deliver();
       expect(got(coordinator, 'match-expired', from), 'the coordinators’ notice').to.have.length(1);
-      expect(arrived.slice(from), 'nobody else is mailed about an expiry').to.have.length(1);
+      expect(w.arrived.slice(from), 'nobody else is mailed about an expiry').to.have.length(1);
 
       // Run again (a second worker, a retry): nothing more happens.
       expect(await expireDue(t.lifecycle)).to.deep.equal({ expired: 0, termEnded: 0 });
       await deliver();
-      expect(arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from)).to.have.length(1);
 
       // The pair rests for a day after the expiry, then is proposed again.
       expect(await proposed(sam)).not.to.include(robin.id);
@@ -191,11 +95,11 @@ describe('match jobs: expiry, the term of temporary matches, and reconciling aft
       expect(await holders(robin)).to.deep.equal([]);
       await deliver();
       expect(got(coordinator, 'match-expired', from)).to.have.length(1);
-      expect(arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from)).to.have.length(1);
 
       expect(await expireDue(t.lifecycle)).to.deep.equal({ expired: 0, termEnded: 0 });
       await deliver();
-      expect(arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from)).to.have.length(1);
 
       expect(await proposed(sam)).not.to.include(robin.id);
       t.clock.advance(DAY + HOUR);
@@ -232,7 +136,7 @@ describe('match jobs: expiry, the term of temporary matches, and reconciling aft
       await deliver();
       expect(got(sam, 'match-closed', from)).to.have.length(1);
       expect(got(robin, 'match-closed', from)).to.have.length(1);
-      expect(arrived.slice(from)).to.have.length(2);
+      expect(w.arrived.slice(from)).to.have.length(2);
       expect((await read(sam, matchId)).notice).to.equal('This match has ended. You can ask for a new sponsor at any time.');
 
       // A match that ran to its term is not "ended" between the two: they may be proposed again.
@@ -321,7 +225,7 @@ describe('match jobs: expiry, the term of temporary matches, and reconciling aft
       expect(await holders(robin)).to.deep.equal([seed.matchId]);
       await deliver();
       expect(got(robin, 'match-asked', from), 'the sponsor is asked once').to.have.length(1);
-      expect(arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from)).to.have.length(1);
     });
 
     it('when a match was linked but never written and the newcomer reads their requests first, then the read writes it and reconcile makes its effects once', async () => {
@@ -338,7 +242,7 @@ describe('match jobs: expiry, the term of temporary matches, and reconciling aft
       await reconcile(t.lifecycle);
       await deliver();
       expect(got(robin, 'match-asked', from)).to.have.length(1);
-      expect(arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from)).to.have.length(1);
       t.clock.advance(RECONCILE_GRACE_MS + MINUTE);
       expect((await reconcile(t.lifecycle)).released).to.equal(0);
       expect(await holders(robin)).to.deep.equal([seed.matchId]);
@@ -376,8 +280,8 @@ describe('match jobs: expiry, the term of temporary matches, and reconciling aft
       await reconcile(t.lifecycle);
       await deliver();
       expect(got(sam, 'match-closed', from), 'the newcomer’s neutral notice').to.have.length(1);
-      expect(arrived.slice(from)).to.have.length(1);
-      expect(arrived.slice(from)[0]!.text).not.to.match(/declin|no-time|reason/i);
+      expect(w.arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from)[0]!.text).not.to.match(/declin|no-time|reason/i);
       const bySam = await read(sam, matchId);
       expect(bySam).to.include({ state: 'declined', notice: 'This match has ended. You can ask for a new sponsor at any time.' });
       expect(JSON.stringify(bySam)).not.to.include('no-time');

@@ -111,9 +111,18 @@ describe('match lifecycle: from a request to an ended match, as each person sees
     expect(await step(sponsor, matchId, 'accept')).to.include({ state: 'awaiting-newcomer' });
     await deliver();
     expect(mailsTo(newcomer)).to.have.length.greaterThan(0);
-    const beforeActive = await read(newcomer, matchId);
-    expect(beforeActive).not.to.have.property('contact');
-    expect(JSON.stringify(beforeActive)).not.to.include(sponsor.email);
+    for (const [viewer, other] of [
+      [newcomer, sponsor],
+      [sponsor, newcomer],
+    ] as const) {
+      const beforeActive = await read(viewer, matchId);
+      expect(beforeActive).to.include({ state: 'awaiting-newcomer' });
+      expect(beforeActive).not.to.have.property('contact');
+      const text = JSON.stringify(beforeActive);
+      expect(text).not.to.include(other.email);
+      expect(text).not.to.include('555');
+      expect(text).not.to.match(/\d{4}-\d{2}-\d{2}(?!T)/);
+    }
 
     // The newcomer accepts: active, and both are introduced.
     expect(await step(newcomer, matchId, 'accept')).to.include({ state: 'active' });

@@ -264,9 +264,8 @@ describe('match races: approve against reject on one pending-approval match', fu
     await t.close();
   });
 
-  // Fails now: a reject in flight with the approval also succeeds once the approval's step is written (from
-  // awaiting-sponsor, where the table lets a coordinator reject), even when it lost the race for version 2:
-  // step() in src/matches/lifecycle.service.ts decides again on the winner's state instead of answering 409.
+  // The step that loses the race for the next version does not decide again on the winner's state (409), and a
+  // coordinator decides only at pending-approval: a reject after the approval is refused too.
   it('when one coordinator approves a pending-approval match while another rejects it, then one 200, one 409 illegal-transition, and the history holds one step after create (20 rounds)', async () => {
     await inRounds(ROUNDS, async (r) => {
       const match = pending[r]!;
@@ -414,9 +413,8 @@ describe('match races: accept against expiry', function () {
     await t.close();
   });
 
-  // Fails now in the awaiting-sponsor rounds: expireDue checks the deadline of the version it read, but its
-  // step reads again and expires whatever awaiting state it finds, so a sponsor's accept that wins is followed
-  // by the expiry of the awaiting-newcomer state it has just opened (src/matches/lifecycle.service.ts expireDue).
+  // Expiry holds only for the wait whose deadline passed: a sponsor's accept that wins opens a new wait
+  // (awaiting-newcomer), which the same expiry run must not expire.
   it('when a member accepts as the expiry job runs past the deadline, then exactly one of them moves the match, once, and the place is held iff it is live (20 rounds: awaiting-newcomer, awaiting-sponsor)', async () => {
     await inRounds(ROUNDS, async (r) => {
       const waitsFor = r % 2 === 0 ? 'newcomer' : 'sponsor';

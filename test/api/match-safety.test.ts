@@ -1,24 +1,12 @@
 import { expect } from 'chai';
-import { signAccessToken } from '../../src/auth/tokens.ts';
-import { mentionsHealth, renderTemplate, type TemplateName } from '../../src/mail/templates.ts';
 import { expireDue } from '../../src/matches/lifecycle.service.ts';
-import { parseMail, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
-import { makeAdmin, makeCoordinator, sponsorBody, withNewcomer, withSponsor, type Member } from '../support/factories.ts';
-import { startTestApp, type TestApp } from '../support/test-app.ts';
+import { makeAdmin, makeCoordinator, sponsorBody } from '../support/factories.ts';
+import type { TestApp } from '../support/test-app.ts';
+import { matchWorld, type Person } from '../support/match-world.ts';
 
 const DAY = 24 * 3_600_000;
-const PUBLIC_URL = 'https://match.example';
 const NEUTRAL_NOTICE = 'This match has ended. You can ask for a new sponsor at any time.';
 
-interface Person extends Member {
-  name: string;
-}
-
-interface Arrived {
-  to: string;
-  subject: string;
-  text: string;
-}
 
 /**
  * What each person of a match sees and can do when something goes wrong:
@@ -28,101 +16,14 @@ interface Arrived {
  */
 describe('match safety: blocks, concerns, a changed recovery date, and making a match ongoing', function () {
   this.timeout(30_000);
-  let smtp: TestSmtp;
+  const w = matchWorld('match_safety');
+  const { bearer, person, newcomer, sponsor, deliver, got, mailsTo, mark, openRequestOf, createMatch, step, activeMatch, read, proposed, whyNot } = w;
   let t: TestApp;
-  let seen: number;
-  let arrived: Arrived[];
   let coordinator: Person;
-
-  before(async () => {
-    smtp = await startTestSmtp();
+  beforeEach(() => {
+    t = w.t;
+    coordinator = w.coordinator;
   });
-  after(async () => {
-    await smtp.close();
-  });
-  beforeEach(async () => {
-    t = await startTestApp('match_safety', { SMTP_URL: smtp.url, PUBLIC_URL });
-    seen = smtp.received.length;
-    arrived = [];
-    coordinator = await person('Casey', (acc) => makeCoordinator(t, ['na'], acc));
-  });
-  afterEach(async () => {
-    try {
-      await deliver();
-    } finally {
-      await t.close();
-    }
-  });
-
-  /** A token signed at the injected clock's now (some tests move it weeks ahead). */
-  const bearer = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(t.tokens, m.id, Math.floor(t.clock().getTime() / 1000)).accessToken}` });
-
-  async function person(name: string, make: (account: Record<string, unknown>) => Promise<Member>): Promise<Person> {
-    return { ...(await make({ displayName: name })), name };
-  }
-  const newcomer = (name: string, request = true) => person(name, (acc) => withNewcomer(t, {}, acc, { request }));
-  const sponsor = (name: string, over: Record<string, unknown> = {}) => person(name, (acc) => withSponsor(t, over, acc));
-
-  async function deliver(): Promise<void> {
-    await t.outbox.deliverDue();
-    while (seen + arrived.length < smtp.received.length) {
-      const raw = smtp.received[seen + arrived.length]!;
-      const mail = await parseMail(raw.raw);
-      const subject = mail.subject ?? '';
-      // Subjects show on lock screens: none may say what the service is about.
-      expect(mentionsHealth(subject), `a subject says what the service is about: ${subject}`).to.equal(false);
-      arrived.push({ to: raw.envelope.to[0]!, subject, text: mail.text ?? '' });
-    }
-  }
-  /** The mails a person got since `from` that are exactly this template rendered for them. */
-  function got(p: Person, template: TemplateName, from = 0): Arrived[] {
-    const want = renderTemplate(template, { displayName: p.name }, { publicUrl: PUBLIC_URL });
-    const norm = (s: string) => s.replace(/\r\n/g, '\n').trim();
-    return arrived.slice(from).filter((a) => a.to === p.email && a.subject === want.subject && norm(a.text) === norm(want.text));
-  }
-  const mailsTo = (p: Person, from: number) => arrived.slice(from).filter((a) => a.to === p.email);
-  const mark = async () => {
-    await deliver();
-    return arrived.length;
-  };
-
-  async function openRequestOf(n: Person) {
-    const res = await t.request.get('/api/v1/me/match-requests').set(bearer(n));
-    expect(res.status).to.equal(200);
-    return res.body.requests[0];
-  }
-  async function createMatch(n: Person, s: Person): Promise<string> {
-    const request = await openRequestOf(n);
-    const res = await t.request.post('/api/v1/matches').set(bearer(coordinator)).send({ requestId: request.id, sponsorId: s.id });
-    expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    return res.body.id;
-  }
-  async function step(m: Person, id: string, action: string, body: object = {}) {
-    const res = await t.request.post(`/api/v1/matches/${id}/${action}`).set(bearer(m)).send(body);
-    expect(res.status, `${action}: ${JSON.stringify(res.body)}`).to.equal(200);
-    return res.body;
-  }
-  async function activeMatch(n: Person, s: Person): Promise<string> {
-    const id = await createMatch(n, s);
-    await step(s, id, 'accept');
-    expect((await step(n, id, 'accept')).state).to.equal('active');
-    return id;
-  }
-  async function read(m: Person, id: string) {
-    const res = await t.request.get(`/api/v1/matches/${id}`).set(bearer(m));
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body;
-  }
-  async function proposed(n: Person): Promise<string[]> {
-    const res = await t.request.get(`/api/v1/newcomers/${n.id}/proposals`).set(bearer(coordinator));
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body.proposals.map((p: { sponsorId: string }) => p.sponsorId);
-  }
-  async function whyNot(n: Person, s: Person): Promise<string[]> {
-    const res = await t.request.get(`/api/v1/newcomers/${n.id}/proposals`).query({ sponsor: s.id }).set(bearer(coordinator));
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return (res.body.failingRules ?? []).map((r: { rule: string }) => r.rule);
-  }
   /** How many blocks each of the two members' pair histories holds against the other. */
   async function blocksBetween(a: Person, b: Person): Promise<number[]> {
     const count = async (x: Person, y: Person) =>
@@ -158,7 +59,7 @@ describe('match safety: blocks, concerns, a changed recovery date, and making a 
         await deliver();
         expect(got(other, 'match-closed', from), 'the other member’s neutral notice').to.have.length(1);
         expect(mailsTo(me, from), 'the blocker is not mailed').to.have.length(0);
-        for (const a of arrived.slice(from)) expect(a.text).not.to.match(/block/i);
+        for (const a of w.arrived.slice(from)) expect(a.text).not.to.match(/block/i);
 
         expect(await blocksBetween(sam, robin)).to.deep.equal([1, 1]);
         expect(await holders(robin)).to.deep.equal([]);
@@ -170,7 +71,7 @@ describe('match safety: blocks, concerns, a changed recovery date, and making a 
         // Blocking again changes nothing and tells nobody.
         expect((await step(me, id, 'block')).state).to.equal('ended');
         await deliver();
-        expect(arrived.slice(from)).to.have.length(1);
+        expect(w.arrived.slice(from)).to.have.length(1);
       });
     }
 
@@ -191,7 +92,7 @@ describe('match safety: blocks, concerns, a changed recovery date, and making a 
       expect(await whyNot(sam, robin)).to.include('pair-blocked');
       expect((await read(coordinator, id)).history.at(-1)).to.include({ action: 'term-end' });
       await deliver();
-      expect(arrived.slice(from), 'nobody is told of a block on an ended match').to.have.length(0);
+      expect(w.arrived.slice(from), 'nobody is told of a block on an ended match').to.have.length(0);
     });
   });
 
@@ -225,7 +126,7 @@ describe('match safety: blocks, concerns, a changed recovery date, and making a 
       await deliver();
       const mails = got(coordinator, 'concern-raised', from);
       expect(mails, 'one email per concern to the program’s coordinator').to.have.length(2);
-      expect(arrived.slice(from), 'nobody else is mailed').to.have.length(2);
+      expect(w.arrived.slice(from), 'nobody else is mailed').to.have.length(2);
       for (const m of mails) expect(`${m.subject}\n${m.text}`).not.to.match(/money|bus|meet|Sam|Robin/);
 
       const listed = await t.request.get('/api/v1/coordinator/concerns').set(bearer(coordinator));
@@ -327,13 +228,13 @@ describe('match safety: blocks, concerns, a changed recovery date, and making a 
       expect(got(ben, 'match-withdrawn-newcomer', from)).to.have.length(1);
       expect(got(robin, 'match-withdrawn-sponsor', from)).to.have.length(1);
       expect(got(coordinator, 'match-flagged', from)).to.have.length(1);
-      expect(arrived.slice(from), 'nobody else is mailed (the active match’s newcomer is not told)').to.have.length(3);
+      expect(w.arrived.slice(from), 'nobody else is mailed (the active match’s newcomer is not told)').to.have.length(3);
 
       // Saving the same date again changes nothing more.
       const again = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(robin)).send(sponsorBody({ capacity: 2, recoveryDate: monthAgo }));
       expect(again.status).to.equal(200);
       await deliver();
-      expect(arrived.slice(from)).to.have.length(3);
+      expect(w.arrived.slice(from)).to.have.length(3);
       expect((await read(coordinator, active)).history.filter((h: { action: string }) => h.action === 'flag')).to.have.length(1);
     });
   });
@@ -358,7 +259,7 @@ describe('match safety: blocks, concerns, a changed recovery date, and making a 
       expect(first).to.have.property('endsAt');
       await deliver();
       expect(got(robin, 'match-ongoing-asked', from)).to.have.length(1);
-      expect(arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from)).to.have.length(1);
 
       const byCoordinator = await t.request.post(`/api/v1/matches/${id}/make-ongoing`).set(bearer(coordinator));
       expect(byCoordinator.status).to.equal(403);
@@ -371,7 +272,7 @@ describe('match safety: blocks, concerns, a changed recovery date, and making a 
       expect(second).not.to.have.property('ongoingAskedBy');
       expect(second.allowedActions).not.to.include('make-ongoing');
       await deliver();
-      expect(arrived.slice(from), 'the second yes mails nobody').to.have.length(1);
+      expect(w.arrived.slice(from), 'the second yes mails nobody').to.have.length(1);
 
       const third = await t.request.post(`/api/v1/matches/${id}/make-ongoing`).set(bearer(sam));
       expect(third.status).to.equal(409);

@@ -82,7 +82,7 @@ interface Built {
 
 type Outcome =
   | { status: 200; next: MatchState }
-  | { status: 403 | 409; slug: 'not-your-step' | 'illegal-transition'; allowed: string[] }
+  | { status: 409; slug: 'not-your-step' | 'illegal-transition'; allowed: string[] }
   | { status: 403 | 404; slug: 'not-coordinator-of-program' | 'match-not-found' };
 
 const roleOf = (actor: ActorName): Role | undefined => (actor === 'admin' ? 'coordinator' : actor === 'newcomer' || actor === 'sponsor' || actor === 'coordinator' ? actor : undefined);
@@ -95,7 +95,8 @@ function expected(sc: Scenario, step: Step, actor: ActorName): Outcome {
   const who = ALLOWED[sc.state][step];
   const next = who?.[role];
   if (next) return { status: 200, next };
-  return who ? { status: 403, slug: 'not-your-step', allowed: allowedTo(sc.state, role) } : { status: 409, slug: 'illegal-transition', allowed: allowedTo(sc.state, role) };
+  // Not in the table for this caller: an illegal transition (409), named `not-your-step` when another role may take it.
+  return { status: 409, slug: who ? 'not-your-step' : 'illegal-transition', allowed: allowedTo(sc.state, role) };
 }
 
 function expectedRead(sc: Scenario, actor: ActorName): { status: number; you?: string; allowed?: string[] } {
