@@ -684,6 +684,9 @@ async function mailsFor(deps: CoreDeps, m: MatchDoc, v: ChainVersion<MatchStatus
   // The match has just ended, one way or another.
   if (s.status === 'expired') {
     await mail(deps, event, coordinators, 'match-expired', name);
+    // Whoever was waiting for the other's answer hears too: the newcomer that their request is open again, a sponsor the neutral notice.
+    if (prev?.status === 'awaiting-sponsor') await mail(deps, event, { id: m.newcomerId }, 'match-withdrawn-newcomer', name);
+    if (prev?.status === 'awaiting-newcomer') await mail(deps, event, { id: m.sponsorId }, 'match-closed', name);
     return;
   }
   if (s.cause === 'sponsor-no-longer-qualifies') {

@@ -54,12 +54,14 @@ describe('match jobs: expiry, the term of temporary matches, and reconciling aft
       expect(await holders(robin)).to.deep.equal([]);
       await deliver();
       expect(got(coordinator, 'match-expired', from), 'the coordinators’ notice').to.have.length(1);
-      expect(w.arrived.slice(from), 'nobody else is mailed about an expiry').to.have.length(1);
+      // The newcomer who was waiting: their request is open again (no reason, no blame); the sponsor who did not answer: nothing.
+      expect(got(sam, 'match-withdrawn-newcomer', from), 'the newcomer’s notice').to.have.length(1);
+      expect(w.arrived.slice(from), 'nobody else is mailed about an expiry').to.have.length(2);
 
       // Run again (a second worker, a retry): nothing more happens.
       expect(await expireDue(t.lifecycle)).to.deep.equal({ expired: 0, termEnded: 0 });
       await deliver();
-      expect(w.arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from), 'no second notice').to.have.length(2);
 
       // The pair rests for a day after the expiry, then is proposed again.
       expect(await proposed(sam)).not.to.include(robin.id);
@@ -95,11 +97,13 @@ describe('match jobs: expiry, the term of temporary matches, and reconciling aft
       expect(await holders(robin)).to.deep.equal([]);
       await deliver();
       expect(got(coordinator, 'match-expired', from)).to.have.length(1);
-      expect(w.arrived.slice(from)).to.have.length(1);
+      // The sponsor who was waiting for the newcomer gets the neutral notice.
+      expect(got(robin, 'match-closed', from)).to.have.length(1);
+      expect(w.arrived.slice(from)).to.have.length(2);
 
       expect(await expireDue(t.lifecycle)).to.deep.equal({ expired: 0, termEnded: 0 });
       await deliver();
-      expect(w.arrived.slice(from)).to.have.length(1);
+      expect(w.arrived.slice(from), 'no second notice').to.have.length(2);
 
       expect(await proposed(sam)).not.to.include(robin.id);
       t.clock.advance(DAY + HOUR);
