@@ -61,7 +61,8 @@ export function sendProblem(
 ): void {
   const status = statusOf[p.kind];
   const body: Problem = {
-    // Extension members first: the standard ones below cannot be overridden by them.
+    // Extension members first: the standard ones below cannot be overridden by them (a member must not
+    // be named like one: `type`, `title`, `status`, `detail`, `instance`, `errors`, `requestId`).
     ...p.members,
     type: `/problems/${p.slug}`,
     title: titleOf[status] ?? 'Error',

@@ -252,10 +252,10 @@ export async function withdrawRequest(deps: LifecycleDeps, actor: Actor, request
   let linked: MatchSeed | undefined;
   await changeRequest(deps, requestId, actor.id, async (current) => {
     const status = current?.state.status ?? 'open';
-    if (status !== 'open') throw conflict('request-not-open', `This request is ${status}: only an open request can be withdrawn.`, { status });
+    if (status !== 'open') throw conflict('request-not-open', `This request is ${status}: only an open request can be withdrawn.`, { requestStatus: status });
     const live = await liveLinked(deps, current?.state);
     if (live && !['pending-approval', 'awaiting-sponsor', 'awaiting-newcomer'].includes(live.status)) {
-      throw conflict('request-not-open', 'This request has led to a match already.', { status: live.status });
+      throw conflict('request-not-open', 'This request has led to a match already.', { state: live.status });
     }
     linked = live ? current!.state.match : undefined;
     return { status: 'withdrawn', ...(current?.state.match ? { match: current.state.match } : {}), change: 'withdrawn' };
@@ -300,7 +300,7 @@ async function linkMatch(deps: LifecycleDeps, seed: MatchSeed): Promise<string> 
   try {
     await changeRequest(deps, seed.requestId, seed.createdBy, async (current) => {
       const status = current?.state.status ?? 'open';
-      if (status !== 'open') throw conflict('no-open-request', `This request is ${status}.`, { status });
+      if (status !== 'open') throw conflict('no-open-request', `This request is ${status}.`, { requestStatus: status });
       // A request whose claim was never written (a crash at its creation) was never open.
       if ((await deps.repo.openClaim(seed.newcomerId))?.requestId !== seed.requestId) throw conflict('no-open-request', 'This request is not open.');
       const live = await liveLinked(deps, current?.state);

@@ -139,7 +139,7 @@ const ROWS: Record<string, Row> = {
 };
 
 // The standard members, and the extension members a client needs to act (the match's state and the steps allowed from it, the request in the way).
-const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'instance', 'requestId', 'openRequestId', 'state', 'allowedActions', 'matchId', 'failingRules', 'offers', 'program'];
+const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'instance', 'requestId', 'openRequestId', 'requestStatus', 'state', 'allowedActions', 'matchId', 'failingRules', 'offers', 'program'];
 
 describe('access matrix: every route × every kind of caller', () => {
   let t: TestApp;
