@@ -26,6 +26,7 @@ import type { ProfilesRepository, StoredSponsor } from '../profiles/profiles.rep
 import type { StoredProgram } from '../programs/programs.repository.ts';
 import type { LifecycleRepository, MatchDoc, MatchSeed, MatchStatus, PairEventRecord, PlaceHolder, PlacesState, RequestDoc, RequestKind, RequestState } from './lifecycle.repository.ts';
 import { createPairHistory, recordPairEvent } from './pair-history.ts';
+import { RACE_ATTEMPTS, untilWritten } from './retry.ts';
 import {
   ACTIONS_WITH_REASON,
   AWAITING_STATES,
@@ -69,12 +70,8 @@ const DAY_MS = 24 * HOUR_MS;
 export const RECONCILE_GRACE_MS = 10 * 60_000;
 const WAITING_FLAG_MS = 48 * HOUR_MS;
 const RECENTLY_ENDED_MS = 30 * DAY_MS;
-/** How many times a step that lost a race for a chain's next version reads again before answering 409. */
-const RACE_ATTEMPTS = 12;
 
 const conflict = (slug: string, detail: string, members?: Record<string, unknown>) => new AppError('conflict', slug, detail, members ? { members } : {});
-const isConcurrentChange = (err: unknown) => err instanceof AppError && err.slug === 'concurrent-change';
-const jitter = (i: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * (i + 1)));
 const iso = (d: Date | undefined) => (d ? new Date(d).toISOString() : undefined);
 
 // ---- the places chain: capacity as an invariant ----
@@ -115,22 +112,19 @@ async function changePlaces(
   attempts: number,
   next: (holders: readonly PlaceHolder[], capacity: number) => PlacesState | undefined,
 ): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    const v = await deps.repo.places(sponsorId);
-    const state = next(v?.state.holders ?? [], v?.state.capacity ?? 0);
-    if (!state) return;
-    try {
-      const written = await deps.repo.appendPlaces(sponsorId, v?.n ?? 0, state, by, deps.clock());
-      await deps.repo.setPlacesSummary(sponsorId, written.n, state.holders.length);
-      // This instance's index at once, the others through the change feed.
-      await deps.placesChanged(sponsorId, by);
-      return;
-    } catch (err) {
-      if (!isConcurrentChange(err)) throw err;
-      await jitter(i);
-    }
-  }
-  throw conflict('concurrent-change', "This sponsor's places are changing at this moment; try again.");
+  const written = await untilWritten(
+    "This sponsor's places",
+    async () => {
+      const v = await deps.repo.places(sponsorId);
+      const state = next(v?.state.holders ?? [], v?.state.capacity ?? 0);
+      return state && { n: (await deps.repo.appendPlaces(sponsorId, v?.n ?? 0, state, by, deps.clock())).n, used: state.holders.length };
+    },
+    attempts,
+  );
+  if (!written) return;
+  await deps.repo.setPlacesSummary(sponsorId, written.n, written.used);
+  // This instance's index at once, the others through the change feed.
+  await deps.placesChanged(sponsorId, by);
 }
 
 // ---- reading a match ----
@@ -144,12 +138,16 @@ interface Loaded {
 async function load(deps: CoreDeps, matchId: string): Promise<Loaded | undefined> {
   const match = await deps.repo.match(matchId);
   if (!match) return undefined;
-  let status = await deps.repo.status(matchId);
-  if (!status) {
-    await deps.repo.insertMatch(match, firstStatus(match));
-    status = await deps.repo.status(matchId);
-  }
+  const status = await statusWriting(deps, match);
   return status ? { match, status } : undefined;
+}
+
+/** A match's latest version; a match linked (its seed in hand) but never written is written first, once. */
+async function statusWriting(deps: CoreDeps, seed: MatchSeed): Promise<ChainVersion<MatchStatus> | undefined> {
+  const status = await deps.repo.status(seed.matchId);
+  if (status) return status;
+  await deps.repo.insertMatch(seed, firstStatus(seed));
+  return deps.repo.status(seed.matchId);
 }
 
 function firstStatus(seed: MatchSeed): MatchStatus {
@@ -160,11 +158,7 @@ function firstStatus(seed: MatchSeed): MatchStatus {
 async function liveLinked(deps: CoreDeps, state: RequestState | undefined): Promise<{ id: string; status: MatchState } | undefined> {
   const seed = state?.match;
   if (!seed) return undefined;
-  let status = await deps.repo.status(seed.matchId);
-  if (!status) {
-    await deps.repo.insertMatch(seed, firstStatus(seed));
-    status = await deps.repo.status(seed.matchId);
-  }
+  const status = await statusWriting(deps, seed);
   return status && !isTerminal(status.state.status) ? { id: seed.matchId, status: status.state.status } : undefined;
 }
 
@@ -232,18 +226,11 @@ async function changeRequest(
   by: string,
   next: (current: ChainVersion<RequestState> | undefined) => Promise<RequestState | undefined> | RequestState | undefined,
 ): Promise<ChainVersion<RequestState> | undefined> {
-  for (let i = 0; i < RACE_ATTEMPTS; i++) {
+  return untilWritten('This request', async () => {
     const current = await deps.repo.requestState(requestId);
     const state = await next(current);
-    if (!state) return undefined;
-    try {
-      return await deps.repo.appendRequest(requestId, current?.n ?? 0, state, by, deps.clock());
-    } catch (err) {
-      if (!isConcurrentChange(err)) throw err;
-      await jitter(i);
-    }
-  }
-  throw conflict('concurrent-change', 'This request is changing at this moment; try again.');
+    return state && (await deps.repo.appendRequest(requestId, current?.n ?? 0, state, by, deps.clock()));
+  });
 }
 
 export async function withdrawRequest(deps: LifecycleDeps, actor: Actor, requestId: string) {
@@ -453,7 +440,7 @@ async function step(
   input: StepInput & { cause?: MatchStatus['cause']; onlyIf?: (current: ChainVersion<MatchStatus>) => boolean } = {},
 ): Promise<ChainVersion<MatchStatus>> {
   let decidedFrom: MatchState | undefined;
-  for (let i = 0; i < RACE_ATTEMPTS; i++) {
+  const v = await untilWritten('This match', async () => {
     const loaded = await load(deps, matchId);
     if (!loaded) throw notFound('match');
     const { match, status: current } = loaded;
@@ -480,7 +467,7 @@ async function step(
     }
     const now = deps.clock();
     const next: MatchStatus = {
-      ...current.state,
+      ...carried(current.state),
       status: d.next,
       action,
       role,
@@ -491,35 +478,36 @@ async function step(
       ...(d.next === 'active' && !current.state.activeSince ? { activeSince: now } : {}),
       ...(action === 'term-end' ? { atTerm: true } : {}),
     };
-    if (!input.reason) delete next.reason;
-    if (!input.note) delete next.note;
-    if (!input.cause) delete next.cause;
-    delete next.flag;
-    delete next.flagFor;
     // A place is taken before the step that needs it, and given back if the step loses.
     const needsPlace = holdsPlace(d.next) && !holdsPlace(current.state.status);
     if (needsPlace) await takePlace(deps, match.sponsorId, { matchId, requestId: match.requestId }, by);
-    let v: ChainVersion<MatchStatus>;
     try {
-      v = await deps.repo.appendStatus(matchId, current.n, next, by, now);
+      return await deps.repo.appendStatus(matchId, current.n, next, by, now);
     } catch (err) {
       // The place goes back only if the version that won does not hold it (two approvals at once share one place).
       if (needsPlace) {
         const latest = await deps.repo.status(matchId);
         if (!latest || !holdsPlace(latest.state.status)) await releasePlace(deps, match.sponsorId, matchId, by);
       }
-      if (!isConcurrentChange(err)) throw err;
-      // Lost the race: read again (a person's step is then refused: it was decided on a state that is gone).
-      await jitter(i);
-      continue;
+      // A lost race is read again (a person's step is then refused: it was decided on a state that is gone).
+      throw err;
     }
-    // The step is made: its effects follow, and what fails of them now the reconciler finishes (settled < n).
-    await settle(deps, matchId).catch((err: unknown) =>
-      deps.log.warn({ matchId, errName: (err as Error)?.name, errSlug: (err as AppError)?.slug }, 'match step made; its effects are left to the reconciler'),
-    );
-    return v;
-  }
-  throw conflict('concurrent-change', 'This match is changing at this moment; try again.');
+  });
+  await settleOrLeave(deps, matchId);
+  return v;
+}
+
+/** The state a new version starts from: what lasts of the match, without the last step's own reason, note, cause and flag. */
+function carried(s: MatchStatus): MatchStatus {
+  const { reason: _reason, note: _note, cause: _cause, flag: _flag, flagFor: _flagFor, ...kept } = s;
+  return kept;
+}
+
+/** After a step is made: its effects; what fails of them now the reconciler finishes (settled < n), and the step stands. */
+async function settleOrLeave(deps: CoreDeps, matchId: string): Promise<void> {
+  await settle(deps, matchId).catch((err: unknown) =>
+    deps.log.warn({ matchId, errName: (err as Error)?.name, errSlug: (err as AppError)?.slug }, 'match step made; its effects are left to the reconciler'),
+  );
 }
 
 const PAST: Record<MatchAction, string> = {
@@ -555,7 +543,7 @@ async function systemStep(
 
 /** Both members say yes to go on as an ongoing match; the second yes makes it so. */
 export async function makeOngoing(deps: LifecycleDeps, actor: Actor, matchId: string) {
-  for (let i = 0; i < RACE_ATTEMPTS; i++) {
+  const written = await untilWritten('This match', async () => {
     const loaded = await load(deps, matchId);
     const party = matchParty(actor, loaded?.match, loaded?.status.state.sponsorAsked ?? false);
     requireMatchMember(party, 'make it ongoing');
@@ -565,25 +553,14 @@ export async function makeOngoing(deps: LifecycleDeps, actor: Actor, matchId: st
       throw conflict('illegal-transition', `This match is ${current.state.status}: only an active or paused match can become ongoing.`, { state: current.state.status, allowedActions: actionsFor(current.state.status, party) });
     }
     // Saying yes again (a double click) changes nothing and asks the other member only once.
-    if (current.state.ongoingYes?.includes(party)) return getMatch(deps, actor, matchId);
+    if (current.state.ongoingYes?.includes(party)) return undefined;
     const yes = [...new Set([...(current.state.ongoingYes ?? []), party])];
     const both = yes.includes('newcomer') && yes.includes('sponsor');
-    const next: MatchStatus = { ...current.state, action: 'make-ongoing', role: party, kind: both ? 'ongoing' : 'temporary', ongoingYes: both ? [] : yes };
-    delete next.reason;
-    delete next.note;
-    delete next.cause;
-    delete next.flag;
-    delete next.flagFor;
-    try {
-      await deps.repo.appendStatus(matchId, current.n, next, actor.id, deps.clock());
-      await settle(deps, matchId);
-      return getMatch(deps, actor, matchId);
-    } catch (err) {
-      if (!isConcurrentChange(err)) throw err;
-      await jitter(i);
-    }
-  }
-  throw conflict('concurrent-change', 'This match is changing at this moment; try again.');
+    const next: MatchStatus = { ...carried(current.state), action: 'make-ongoing', role: party, kind: both ? 'ongoing' : 'temporary', ongoingYes: both ? [] : yes };
+    return deps.repo.appendStatus(matchId, current.n, next, actor.id, deps.clock());
+  });
+  if (written) await settleOrLeave(deps, matchId);
+  return getMatch(deps, actor, matchId);
 }
 
 // ---- effects: what follows from a version, made at most once each ----
@@ -641,18 +618,24 @@ async function mail<N extends TemplateName>(deps: CoreDeps, event: string, to: R
   }
 }
 
-async function contactBlock(deps: CoreDeps, userId: string, role: 'newcomer' | 'sponsor'): Promise<{ name: string; lines: string[] }> {
+/** What a member chose to share at introduction (profile `contact`; the account email by default), as fields and as the lines of an email. */
+async function contactBlock(
+  deps: CoreDeps,
+  userId: string,
+  role: 'newcomer' | 'sponsor',
+): Promise<{ name: string; lines: string[]; fields: { email?: string; phone?: string; note?: string } }> {
   const [user, contact, profile] = await Promise.all([
     deps.users.findById(userId),
     deps.profiles.contactOf(userId, role),
     role === 'newcomer' ? deps.profiles.getNewcomer(userId) : deps.profiles.getSponsor(userId),
   ]);
   const c = contact ?? { email: true };
+  const fields = { ...(c.email && user ? { email: user.email } : {}), ...(c.phone ? { phone: c.phone } : {}), ...(c.note ? { note: c.note } : {}) };
   const lines: string[] = [];
-  if (c.email && user) lines.push(`Email: ${user.email}`);
-  if (c.phone) lines.push(`Phone: ${c.phone}`);
-  if (c.note) lines.push(`A note from them: ${c.note}`);
-  return { name: profile?.displayName ?? user?.displayName ?? 'your match', lines };
+  if (fields.email) lines.push(`Email: ${fields.email}`);
+  if (fields.phone) lines.push(`Phone: ${fields.phone}`);
+  if (fields.note) lines.push(`A note from them: ${fields.note}`);
+  return { name: profile?.displayName ?? user?.displayName ?? 'your match', lines, fields };
 }
 
 async function mailsFor(deps: CoreDeps, m: MatchDoc, v: ChainVersion<MatchStatus>, history: readonly ChainVersion<MatchStatus>[]) {
@@ -794,18 +777,8 @@ async function matchView(deps: LifecycleDeps, party: MatchParty, m: MatchDoc, st
   return {
     ...base,
     ...(party === 'newcomer' ? { sponsor: { handle: deps.handles.handleFor(m.newcomerId, m.sponsorId), ...otherCard } } : { newcomer: otherCard }),
-    ...(contact ? { contact: { lines: contact.lines, ...(await contactFields(deps, otherId, otherRole)) } } : {}),
+    ...(contact ? { contact: { lines: contact.lines, ...contact.fields } } : {}),
     ...(endedNotice ? { notice: endedNotice } : {}),
-  };
-}
-
-async function contactFields(deps: CoreDeps, userId: string, role: 'newcomer' | 'sponsor') {
-  const [user, c] = await Promise.all([deps.users.findById(userId), deps.profiles.contactOf(userId, role)]);
-  const contact = c ?? { email: true };
-  return {
-    ...(contact.email && user ? { email: user.email } : {}),
-    ...(contact.phone ? { phone: contact.phone } : {}),
-    ...(contact.note ? { note: contact.note } : {}),
   };
 }
 
@@ -983,16 +956,13 @@ export async function reconcile(deps: CoreDeps): Promise<{ released: number; set
     if (v && (summary.n < v.n || summary.used !== v.state.holders.length)) await deps.repo.setPlacesSummary(summary._id, v.n, v.state.holders.length);
     for (const h of v?.state.holders ?? []) {
       if (now - new Date(h.at).getTime() < RECONCILE_GRACE_MS) continue;
-      const status = await deps.repo.status(h.matchId);
-      let holds: boolean;
-      if (status) holds = holdsPlace(status.state.status);
-      else {
-        const req = await deps.repo.requestState(h.requestId);
-        const linked = req?.state.match?.matchId === h.matchId;
-        if (linked) await deps.repo.insertMatch(req.state.match!, firstStatus(req.state.match!));
-        holds = linked;
+      let status = await deps.repo.status(h.matchId);
+      if (!status) {
+        // Never written: live if its request links it (then written now), else a crash before the link.
+        const seed = (await deps.repo.requestState(h.requestId))?.state.match;
+        if (seed?.matchId === h.matchId) status = await statusWriting(deps, seed);
       }
-      if (!holds) {
+      if (!status || !holdsPlace(status.state.status)) {
         await releasePlace(deps, summary._id, h.matchId, 'system');
         released += 1;
       }
@@ -1017,9 +987,9 @@ export async function reconcile(deps: CoreDeps): Promise<{ released: number; set
     const req = await deps.repo.requestState(claim.requestId);
     const seed = req?.state.match;
     if (!seed) continue;
-    const s = await deps.repo.status(seed.matchId);
-    if (!s) await deps.repo.insertMatch(seed, firstStatus(seed));
-    if (!s || isTerminal(s.state.status) || isIntroduced(s.state.status)) {
+    const written = await deps.repo.status(seed.matchId);
+    const s = written ?? (await statusWriting(deps, seed));
+    if (!written || (s && (isTerminal(s.state.status) || isIntroduced(s.state.status)))) {
       await settle(deps, seed.matchId);
       settled += 1;
     }
@@ -1050,22 +1020,13 @@ export async function sponsorSaved(deps: LifecycleDeps, _before: StoredSponsor |
     }
     // Flagged once for this date: saving the profile again does not flag (or mail) again.
     if ((await deps.repo.statusHistory(m._id)).some((v) => v.state.action === 'flag' && v.state.flagFor === since)) continue;
-    for (let i = 0; i < RACE_ATTEMPTS; i++) {
+    const flagged = await untilWritten('This match', async () => {
       const cur = await deps.repo.status(m._id);
-      if (!cur || !isIntroduced(cur.state.status)) break;
-      const next: MatchStatus = { ...cur.state, action: 'flag', role: 'system', flag: 'sponsor-recovery-changed', flagFor: since };
-      delete next.reason;
-      delete next.note;
-      delete next.cause;
-      try {
-        await deps.repo.appendStatus(m._id, cur.n, next, by, deps.clock());
-        await settle(deps, m._id);
-        break;
-      } catch (err) {
-        if (!isConcurrentChange(err)) throw err;
-        await jitter(i);
-      }
-    }
+      if (!cur || !isIntroduced(cur.state.status)) return undefined;
+      const next: MatchStatus = { ...carried(cur.state), action: 'flag', role: 'system', flag: 'sponsor-recovery-changed', flagFor: since };
+      return deps.repo.appendStatus(m._id, cur.n, next, by, deps.clock());
+    });
+    if (flagged) await settleOrLeave(deps, m._id);
   }
 }
 

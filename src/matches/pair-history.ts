@@ -1,30 +1,21 @@
-import { AppError } from '../errors.ts';
 import type { MatchHistorySource } from '../matching/match-history.source.ts';
 import type { PairEvent } from '../matching/types.ts';
 import type { LifecycleRepository, PairEventRecord } from './lifecycle.repository.ts';
+import { untilWritten } from './retry.ts';
 
 type Repo = Pick<LifecycleRepository, 'pairEvents' | 'appendPairEvents' | 'placesSummaries' | 'places'>;
-
-const ATTEMPTS = 12;
 
 /**
  * Adds an event to a member's pair history (their chain's next version),
  * once per key: recording again (a settling run twice, after a crash) is a no-op.
  */
 export async function recordPairEvent(repo: Repo, userId: string, event: PairEventRecord): Promise<void> {
-  for (let i = 0; i < ATTEMPTS; i++) {
+  await untilWritten("This member's history", async () => {
     const current = await repo.pairEvents(userId);
     const events = current?.state.events ?? [];
     if (events.some((e) => e.key === event.key && e.other === event.other)) return;
-    try {
-      await repo.appendPairEvents(userId, current?.n ?? 0, { events: [...events, event] }, 'system', event.at);
-      return;
-    } catch (err) {
-      if (!(err instanceof AppError && err.slug === 'concurrent-change')) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * (i + 1)));
-    }
-  }
-  throw new AppError('conflict', 'concurrent-change', "This member's history is changing at this moment; try again.");
+    await repo.appendPairEvents(userId, current?.n ?? 0, { events: [...events, event] }, 'system', event.at);
+  });
 }
 
 /**

@@ -138,4 +138,29 @@ describe('match requests and the coordinators’ queue', function () {
     // Another program's coordinator sees none of these.
     expect(await queue({ ...(await makeCoordinator(t, ['aa'])), name: 'Other' })).to.deep.equal([]);
   });
+
+  it('when matches are listed, then a member gets their own, a coordinator their programs’, filtered by state and cut at limit; a bad limit is 400', async () => {
+    const robin = await sponsor('Robin', { capacity: 5 });
+    const sams = [await newcomer('Sam 1'), await newcomer('Sam 2'), await newcomer('Sam 3')];
+    const ids = [];
+    for (const n of sams) ids.push(await createMatch(n, robin));
+    // The newest change first: the accept comes a minute later.
+    t.clock.advance(60_000);
+    await step(robin, ids[0]!, 'accept');
+    const list = async (who: Person, query: Record<string, string> = {}) => {
+      const res = await t.request.get('/api/v1/matches').query(query).set(bearer(who));
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      return (res.body.matches as Array<{ id: string; state: string; you: string }>).map((m) => `${m.id}:${m.state}:${m.you}`);
+    };
+    expect(await list(sams[1]!)).to.deep.equal([`${ids[1]}:awaiting-sponsor:newcomer`]);
+    expect(await list(robin)).to.have.members([`${ids[0]}:awaiting-newcomer:sponsor`, `${ids[1]}:awaiting-sponsor:sponsor`, `${ids[2]}:awaiting-sponsor:sponsor`]);
+    expect(await list(coordinator, { state: 'awaiting-newcomer' })).to.deep.equal([`${ids[0]}:awaiting-newcomer:coordinator`]);
+    expect(await list(coordinator, { state: 'awaiting-sponsor' })).to.have.length(2);
+    expect(await list(coordinator, { limit: '1' })).to.deep.equal([`${ids[0]}:awaiting-newcomer:coordinator`]);
+    for (const limit of ['0', '201', 'many']) {
+      const res = await t.request.get('/api/v1/matches').query({ limit }).set(bearer(coordinator));
+      expect(res.status, limit).to.equal(400);
+      expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+    }
+  });
 });
