@@ -32,7 +32,7 @@ import { matchingRoutes } from './matching/matching.routes.ts';
 import { createRunsRepository } from './matching/runs.repository.ts';
 import { createSponsorHandles, deriveHandleSecret } from './matching/sponsor-handles.ts';
 import { createVettingRepository } from './vetting/vetting.repository.ts';
-import { createMailOutbox } from './background.ts';
+import { checkInsCore, createMailOutbox } from './background.ts';
 import { mailRoutes } from './mail/mail.routes.ts';
 import type { Outbox } from './mail/outbox.service.ts';
 import { vettingRoutes } from './vetting/vetting.routes.ts';
@@ -41,6 +41,10 @@ import { matchesRoutes } from './matches/matches.routes.ts';
 import { openRequesters, sponsorSaved, type LifecycleDeps } from './matches/lifecycle.service.ts';
 import type { MatchingDeps } from './matching/matching.service.ts';
 import { ownVetting, type VettingDeps } from './vetting/vetting.service.ts';
+import { checkInsRoutes } from './checkins/checkins.routes.ts';
+import { checkInPages } from './checkins/checkins.pages.ts';
+import type { CheckInDeps } from './checkins/checkins.service.ts';
+import { reportConcern } from './matches/lifecycle.service.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -64,6 +68,8 @@ export interface App {
   outbox: Outbox;
   /** The match lifecycle as this app wired it: its jobs run with it (main.ts, tests). */
   lifecycle: LifecycleDeps;
+  /** The weekly check-ins as this app wired them: the fan-out job runs with them. */
+  checkIns: CheckInDeps;
 }
 
 const API_PREFIX = '/api/v1';
@@ -126,6 +132,8 @@ export function createApp(deps: AppDeps): App {
     placesChanged: (id, by) => engine.placesChanged(id, by),
   };
 
+  const checkIns = checkInsCore({ config: deps.config, conn: deps.conn, clock, log: deps.logger, outbox, tokens: deps.tokens, lifecycle: lifecycleDeps });
+
   const routes: RouteSpec[] = [
     ...authRoutes({
       welcome,
@@ -150,6 +158,7 @@ export function createApp(deps: AppDeps): App {
     ...vettingRoutes(vettingDeps),
     ...matchingRoutes(matchingDeps),
     ...matchesRoutes(lifecycleDeps),
+    ...checkInsRoutes(checkIns),
     ...auditRoutes(auditDeps),
     ...mailRoutes(outbox),
   ];
@@ -191,7 +200,18 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
+  // The pages a check-in email's links open (HTML, no sign-in: the signed link is the authority).
+  app.use(
+    checkInPages({
+      checkIns,
+      log: deps.logger,
+      reportConcern: async (memberId, matchId, text) => {
+        await reportConcern(lifecycleDeps, { id: memberId, role: 'member', isAdmin: false, coordinatorOf: [] }, matchId, text);
+      },
+    }),
+  );
+
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));
-  return { app, routes, outbox, lifecycle: lifecycleDeps };
+  return { app, routes, outbox, lifecycle: lifecycleDeps, checkIns };
 }

@@ -14,6 +14,10 @@ import { createProfilesRepository } from './profiles/profiles.repository.ts';
 import { createLifecycleRepository } from './matches/lifecycle.repository.ts';
 import { expireDue, logJobResult, reconcile, type CoreDeps } from './matches/lifecycle.service.ts';
 import type { Logger } from 'pino';
+import type { TokenConfig } from './auth/tokens.ts';
+import { localJwtSecret } from './db/local-secret.ts';
+import { createCheckInsRepository } from './checkins/checkins.repository.ts';
+import { fanOut, type CheckInDeps, type FanOutResult } from './checkins/checkins.service.ts';
 
 /** Jobs get this long to finish at shutdown: longer than one email's SMTP timeouts (10 + 10 + 30 s). */
 export const JOBS_DRAIN_MS = 60_000;
@@ -89,20 +93,64 @@ export function lifecycleCore(deps: {
   };
 }
 
+/** How tokens are signed and checked: JWT_SECRET, else (outside production) the secret kept under DATA_DIR, shared by the API and the worker. */
+export function tokenConfigOf(config: Readonly<Config>): TokenConfig {
+  return { secret: config.jwtSecret ?? localJwtSecret(config.dataDir), issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds };
+}
+
+/** What the weekly check-ins' fan-out, answers and alerts need (the API and the worker). */
+export function checkInsCore(deps: { config: Readonly<Config>; conn: Connection; clock: () => Date; log: Logger; outbox: Outbox; tokens: TokenConfig; lifecycle: CoreDeps }): CheckInDeps {
+  return {
+    repo: createCheckInsRepository(deps.conn),
+    matches: deps.lifecycle.repo,
+    profiles: createProfilesRepository(deps.conn),
+    users: deps.lifecycle.users,
+    outbox: deps.outbox,
+    tokens: deps.tokens,
+    crisis: deps.config.crisisResources.en,
+    missedAlertAfter: deps.config.checkIns.missedAlertAfter,
+    clock: deps.clock,
+    log: deps.log,
+  };
+}
+
+function logFanOut(log: Logger, r: FanOutResult): void {
+  if (r.checkIns || r.mails || r.skipped || r.recovered || r.alerts || r.errors) log.info({ job: 'checkin-fanout', ...r }, 'check-in fan-out');
+}
+
+/** How often each fanning-out job runs; tests and the simulation shorten them. */
+export interface JobIntervals {
+  checkInFanOut: string;
+  outboxDeliver: string;
+}
+export const JOB_INTERVALS: JobIntervals = { checkInFanOut: '15 minutes', outboxDeliver: '15 seconds' };
+
 /** Every recurring job: each fans out in code over what is due (DATABASE.md: few job documents). */
-export function recurringJobs(deps: { outbox: Outbox; feed: ChangeFeed; lifecycle: CoreDeps }): RecurringJob[] {
-  const { lifecycle } = deps;
+export function recurringJobs(deps: { outbox: Outbox; feed: ChangeFeed; lifecycle: CoreDeps; checkIns: CheckInDeps; intervals?: Partial<JobIntervals> }): RecurringJob[] {
+  const { lifecycle, checkIns } = deps;
+  const every = { ...JOB_INTERVALS, ...deps.intervals };
   return [
+    { name: 'checkin-fanout', every: every.checkInFanOut, run: async () => logFanOut(lifecycle.log, await fanOut(checkIns)) },
     { name: 'match-expiry', every: '5 minutes', run: async () => logJobResult(lifecycle.log, 'match-expiry', await expireDue(lifecycle)) },
     { name: 'match-reconcile', every: '5 minutes', run: async () => logJobResult(lifecycle.log, 'match-reconcile', await reconcile(lifecycle)) },
-    { name: 'outbox-deliver', every: '15 seconds', run: () => deps.outbox.deliverDue() },
+    { name: 'outbox-deliver', every: every.outboxDeliver, run: () => deps.outbox.deliverDue() },
     { name: 'outbox-retention', every: '6 hours', run: () => deps.outbox.purgeExpired() },
     { name: 'change-feed-prune', every: '10 minutes', run: () => deps.feed.prune(FEED_LIVE_WITHIN_MS) },
   ];
 }
 
-export async function startJobs(deps: { conn: Connection; name: string; log: SchedulerLog; outbox: Outbox; feed: ChangeFeed; lifecycle: CoreDeps }): Promise<Scheduler> {
-  const scheduler = createScheduler({ conn: deps.conn, name: deps.name, log: deps.log });
+export async function startJobs(deps: {
+  conn: Connection;
+  name: string;
+  log: SchedulerLog;
+  outbox: Outbox;
+  feed: ChangeFeed;
+  lifecycle: CoreDeps;
+  checkIns: CheckInDeps;
+  intervals?: Partial<JobIntervals>;
+  processEvery?: number | string;
+}): Promise<Scheduler> {
+  const scheduler = createScheduler({ conn: deps.conn, name: deps.name, log: deps.log, ...(deps.processEvery !== undefined ? { processEvery: deps.processEvery } : {}) });
   await scheduler.start(recurringJobs(deps));
   return scheduler;
 }

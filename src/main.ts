@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { configOrExit, databaseOrExit, onShutdownSignals } from './boot.ts';
-import { localJwtSecret } from './db/local-secret.ts';
 import { prepareDatabase } from './prepare.ts';
 import { createLogger } from './http/logger.ts';
 import { applyServerTimeouts } from './http/server-timeouts.ts';
@@ -15,7 +14,7 @@ import { createLifecycleRepository } from './matches/lifecycle.repository.ts';
 import { createPairHistory } from './matches/pair-history.ts';
 import { startMatchingEngine } from './matching/matching-engine.ts';
 import { deriveHandleSecret } from './matching/sponsor-handles.ts';
-import { createMailOutbox, describeMail, startJobs, stopJobs } from './background.ts';
+import { createMailOutbox, describeMail, startJobs, stopJobs, tokenConfigOf } from './background.ts';
 import type { Scheduler } from './jobs/scheduler.ts';
 
 /** After this, shutdown gives up and exits: requests in flight, the drain, then the rest. */
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   const clock = () => new Date();
   await prepareDatabase(db.conn, { buildIndexes: config.env === 'production', now: clock() });
 
-  const jwtSecret = config.jwtSecret ?? localJwtSecret(config.dataDir);
+  const tokens = tokenConfigOf(config);
   const history = createPairHistory(createLifecycleRepository(db.conn));
   const feed = createChangeFeed(db.conn, { clock, log: logger });
   // Announcements a previous run could not append before it stopped (or crashed) go out first.
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
     // Flushes what is still pending; what cannot be appended stays recorded for the next start.
     await feed.stop();
   };
-  const { app, lifecycle } = createApp({
+  const { app, lifecycle, checkIns } = createApp({
     access,
     feed,
     config,
@@ -61,12 +60,12 @@ async function main(): Promise<void> {
     clock,
     engine,
     history,
-    handleSecret: config.handleSecret ?? deriveHandleSecret(jwtSecret),
-    tokens: { secret: jwtSecret, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
+    handleSecret: config.handleSecret ?? deriveHandleSecret(tokens.secret),
+    tokens,
     outbox,
   });
   if (config.jobsInApi) {
-    scheduler = await startJobs({ conn: db.conn, name: `api-${instanceId}`, log: logger, outbox, feed, lifecycle });
+    scheduler = await startJobs({ conn: db.conn, name: `api-${instanceId}`, log: logger, outbox, feed, lifecycle, checkIns });
     logger.info('scheduled jobs run in this process (JOBS_IN_API=false leaves them to `npm run worker`)');
   }
 

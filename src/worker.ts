@@ -4,7 +4,7 @@
 // Graceful shutdown: running jobs finish, none start.
 
 import { randomUUID } from 'node:crypto';
-import { createMailOutbox, describeMail, lifecycleCore, startJobs, stopJobs } from './background.ts';
+import { checkInsCore, createMailOutbox, describeMail, lifecycleCore, startJobs, stopJobs, tokenConfigOf } from './background.ts';
 import { configOrExit, databaseOrExit, onShutdownSignals } from './boot.ts';
 import { createChangeFeed } from './db/change-feed.ts';
 import { createLogger } from './http/logger.ts';
@@ -24,7 +24,8 @@ async function worker(): Promise<void> {
   const outbox = createMailOutbox({ config, conn: db.conn, clock, log: logger });
   const name = `worker-${randomUUID()}`;
   const lifecycle = lifecycleCore({ config, conn: db.conn, clock, log: logger, outbox, feed });
-  const scheduler = await startJobs({ conn: db.conn, name, log: logger, outbox, feed, lifecycle });
+  const checkIns = checkInsCore({ config, conn: db.conn, clock, log: logger, outbox, tokens: tokenConfigOf(config), lifecycle });
+  const scheduler = await startJobs({ conn: db.conn, name, log: logger, outbox, feed, lifecycle, checkIns });
   logger.info({ worker: name }, `worker running the scheduled jobs (${describeMail(config)})`);
 
   onShutdownSignals(logger, { stopping: 'worker stopping: running jobs finish, none start', stopped: 'worker stopped' }, SHUTDOWN_MS, async () => {

@@ -47,7 +47,44 @@ const MAX_CLOCK_SKEW_SECONDS = 60;
 // says: access tokens at most the configured ttl. Single-purpose links (email
 // verification, ...) will have their own audience and a longer row here.
 function maxLifetimeByAudience(cfg: TokenConfig): ReadonlyMap<string, number> {
-  return new Map([[cfg.audience, cfg.ttlSeconds]]);
+  return new Map([
+    [cfg.audience, cfg.ttlSeconds],
+    [checkInAudience(cfg), CHECK_IN_LINK_SECONDS],
+  ]);
+}
+
+/** A check-in email's links: their own audience (never an access token, nor one of another purpose), good for 14 days. */
+export const CHECK_IN_LINK_SECONDS = 14 * 86_400;
+const checkInAudience = (cfg: TokenConfig) => `${cfg.audience}:check-in`;
+export const CHECK_IN_PURPOSES = ['answer', 'note', 'pause', 'concern'] as const;
+export type CheckInPurpose = (typeof CHECK_IN_PURPOSES)[number];
+
+/** What a check-in link may do: one purpose, for one member's one check-in (and, for an answer, which one). */
+export interface CheckInLink {
+  memberId: string;
+  checkInId: string;
+  purpose: CheckInPurpose;
+  answer?: string;
+}
+
+export function signCheckInLink(cfg: TokenConfig, link: CheckInLink, nowSeconds: number): string {
+  return jwt.sign({ iat: nowSeconds, exp: nowSeconds + CHECK_IN_LINK_SECONDS, cid: link.checkInId, pur: link.purpose, ...(link.answer ? { ans: link.answer } : {}) }, keyOf(cfg.secret), {
+    algorithm: ALGORITHM,
+    issuer: cfg.issuer,
+    audience: checkInAudience(cfg),
+    subject: link.memberId,
+  });
+}
+
+/** The link's purpose and check-in, or undefined for any link that is not good (expired, tampered, another audience, malformed). */
+export function verifyCheckInLink(cfg: TokenConfig, token: string, nowSeconds: number): CheckInLink | undefined {
+  const payload = verifyToken(cfg, token, checkInAudience(cfg), nowSeconds);
+  if (!payload) return undefined;
+  const { sub, cid, pur, ans } = payload as { sub?: unknown; cid?: unknown; pur?: unknown; ans?: unknown };
+  if (typeof sub !== 'string' || !sub || typeof cid !== 'string' || !cid) return undefined;
+  if (!CHECK_IN_PURPOSES.includes(pur as CheckInPurpose)) return undefined;
+  if (ans !== undefined && typeof ans !== 'string') return undefined;
+  return { memberId: sub, checkInId: cid, purpose: pur as CheckInPurpose, ...(typeof ans === 'string' ? { answer: ans } : {}) };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, failureCode, messageIdFor, retryDelayMs, senderDomain } from './delivery.ts';
 import type { OutboxDoc } from './outbox.model.ts';
 import { attemptClaimId, createOutboxRepository, sentClaimId, type OutboxRepository } from './outbox.repository.ts';
-import { checkPublicUrl, mentionsHealth, renderTemplate, type Language, type TemplateData, type TemplateName } from './templates.ts';
+import { checkPublicUrl, mentionsHealth, renderTemplate, type Language, type RenderedMail, type TemplateData, type TemplateName } from './templates.ts';
 import type { MailTransport } from './transport.ts';
 
 /** Ids, template names, counts and error codes only: never an address, a subject or a body. */
@@ -38,6 +38,17 @@ export interface EnqueueRequest<N extends TemplateName> {
   language?: Language;
 }
 
+/** A message whose words the caller rendered (one that lists several items, each with its own links); `id` is its identity. */
+export interface RenderedRequest {
+  id: string;
+  event: string;
+  recipientId: string;
+  to: string;
+  /** A name for logs and admins' lists (e.g. `checkin`). */
+  template: string;
+  rendered: RenderedMail;
+}
+
 export interface DeliveryCounts {
   sent: number;
   retried: number;
@@ -59,6 +70,10 @@ export interface MailFailure {
 export interface Outbox {
   /** Records the message, rendered now; `already` when this event had already promised it to this person. */
   enqueue<N extends TemplateName>(req: EnqueueRequest<N>): Promise<{ id: string; already: boolean }>;
+  /** Records a message rendered by the caller, under its own id; `already` when that id was recorded before. */
+  enqueueRendered(req: RenderedRequest): Promise<{ id: string; already: boolean }>;
+  /** The address every link in a message starts with. */
+  publicUrl(): string;
   /** Makes one attempt at each due message (at the clock's now) that no other worker holds. */
   deliverDue(opts?: { limit?: number }): Promise<DeliveryCounts>;
   listFailures(q: { limit: number }): Promise<MailFailure[]>;
@@ -145,29 +160,45 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     return failAttempt(current, 'interrupted', now);
   }
 
+  function checkRequest(req: { event: string; recipientId: string; to: string }): void {
+    if (!req.event || !req.recipientId || req.recipientId.includes(':')) throw new Error('A mail needs an event and a recipient id without ":".');
+    // One plain address: nothing that could add a header or a second recipient.
+    if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(req.to)) throw new Error('A mail needs one plain address.');
+  }
+
+  async function record(req: RenderedRequest): Promise<{ id: string; already: boolean }> {
+    const now = clock();
+    const inserted = await repo.insert({
+      _id: req.id,
+      to: req.to,
+      recipientId: req.recipientId,
+      template: req.template,
+      event: req.event,
+      ...req.rendered,
+      createdAt: now,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+    });
+    log.info({ mail: req.id, template: req.template, already: !inserted }, inserted ? 'mail enqueued' : 'mail already enqueued');
+    return { id: req.id, already: !inserted };
+  }
+
   return {
     async enqueue(req) {
-      if (!req.event || !req.recipientId || req.recipientId.includes(':')) throw new Error('A mail needs an event and a recipient id without ":".');
-      // One plain address: nothing that could add a header or a second recipient.
-      if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(req.to)) throw new Error('A mail needs one plain address.');
-      const id = outboxId(req.event, req.recipientId, req.template);
+      checkRequest(req);
       const rendered = renderTemplate(req.template, req.data, { publicUrl: checkPublicUrl(publicUrlNow()), ...(req.language ? { language: req.language } : {}) });
-      const now = clock();
-      const inserted = await repo.insert({
-        _id: id,
-        to: req.to,
-        recipientId: req.recipientId,
-        template: req.template,
-        event: req.event,
-        ...rendered,
-        createdAt: now,
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-      });
-      log.info({ mail: id, template: req.template, already: !inserted }, inserted ? 'mail enqueued' : 'mail already enqueued');
-      return { id, already: !inserted };
+      return record({ id: outboxId(req.event, req.recipientId, req.template), event: req.event, recipientId: req.recipientId, to: req.to, template: req.template, rendered });
     },
+
+    async enqueueRendered(req) {
+      checkRequest(req);
+      if (!req.id) throw new Error('A rendered mail needs its id.');
+      if (mentionsHealth(req.rendered.subject)) throw new Error(`The subject of the ${req.template} mail would reveal what the service is about.`);
+      return record(req);
+    },
+
+    publicUrl: () => checkPublicUrl(publicUrlNow()),
 
     async deliverDue(o) {
       const counts: DeliveryCounts = { sent: 0, retried: 0, failed: 0, skipped: 0 };

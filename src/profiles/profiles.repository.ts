@@ -22,6 +22,8 @@ export interface ProfilesRepository {
   insertNewcomers(docs: NewcomerDoc[]): Promise<void>;
   /** What the member shares at the introduction (the default when they said nothing); undefined without such a profile. */
   contactOf(userId: string, role: 'newcomer' | 'sponsor'): Promise<ProfileContact | undefined>;
+  /** Every member's time zone, the newcomer profile's first, else the sponsor profile's (one read of each collection, the zone only). */
+  timezones(): Promise<Map<string, string>>;
 }
 
 // The contact is left out of every read but contactOf, so that it cannot reach
@@ -61,6 +63,12 @@ export function createProfilesRepository(conn: Connection): ProfilesRepository {
     },
     async insertNewcomers(docs) {
       await Newcomer.insertMany(docs, { ordered: false, lean: true });
+    },
+    async timezones() {
+      const out = new Map<string, string>();
+      for await (const s of Sponsor.find({}, { timezone: 1 }).lean<{ _id: string; timezone: string }>().cursor({ batchSize: 1000 })) out.set(s._id, s.timezone);
+      for await (const n of Newcomer.find({}, { timezone: 1 }).lean<{ _id: string; timezone: string }>().cursor({ batchSize: 1000 })) out.set(n._id, n.timezone);
+      return out;
     },
     async contactOf(userId, role) {
       type Contact = { contact?: ProfileContact };
