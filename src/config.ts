@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { LANGUAGES, type Language } from './mail/templates.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -33,8 +35,11 @@ const schema = z.object({
   PAIR_COOLDOWN_DAYS: int(0, 3650).default(90),
   MATCH_RESPONSE_HOURS: int(1, 24 * 60).default(72),
   TEMPORARY_MATCH_DAYS: int(1, 365).default(30),
+  CHECKIN_MISSED_ALERT: int(1, 52).default(2),
   DOCS_ENABLED: bool.default(true),
   CRISIS_LINE: z.string().trim().min(1).max(200).default('988 (call or text, in the US)'),
+  // JSON or a path to a JSON file: resolved after the parse (resolveCrisisResources).
+  CRISIS_RESOURCES: z.string().optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().trim().min(3).max(200).default('Notifications <no-reply@localhost>'),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
@@ -44,6 +49,39 @@ const schema = z.object({
 });
 
 export type Env = Record<string, string | undefined>;
+
+/** One place to turn in a crisis, as every weekly check-in shows it: "name — how". */
+export interface CrisisResource {
+  name: string;
+  how: string;
+}
+export interface CrisisResources {
+  items: readonly CrisisResource[];
+  /** Said after the items (e.g. "Outside the US, …"). */
+  note?: string;
+}
+export type CrisisResourcesByLanguage = Readonly<Record<Language, Readonly<CrisisResources>>>;
+
+const crisisResourcesSchema = z.strictObject({
+  items: z
+    .array(z.strictObject({ name: z.string().trim().min(1).max(200), how: z.string().trim().min(1).max(200) }))
+    .min(1)
+    .max(10),
+  note: z.string().trim().min(1).max(500).optional(),
+});
+const crisisResourcesByLanguageSchema = z.partialRecord(z.enum(LANGUAGES), crisisResourcesSchema);
+
+// The United States (DOMAIN.md); a deployment elsewhere sets CRISIS_RESOURCES.
+const US_CRISIS_RESOURCES: CrisisResources = {
+  items: [
+    { name: 'Suicide & Crisis Lifeline', how: 'call or text 988' },
+    { name: "SAMHSA's National Helpline", how: '1-800-662-4357 (free, confidential, 24/7, in English and Spanish)' },
+  ],
+};
+
+/** Reads a UTF-8 text file; loadConfig's only reach outside the env (a test passes its own). */
+export type ReadTextFile = (path: string) => string;
+const readTextFile: ReadTextFile = (path) => readFileSync(path, 'utf8');
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -64,9 +102,13 @@ export interface Config {
   matching: { pairCooldownDays: number };
   /** The match lifecycle: how long a sponsor or newcomer has to answer, and how long a temporary match lasts. */
   lifecycle: { responseHours: number; temporaryMatchDays: number };
+  /** Weekly check-ins: this many unanswered in a row alert the program's coordinators. */
+  checkIns: { missedAlertAfter: number };
   docsEnabled: boolean;
   /** Where someone in crisis can turn now, as a newcomer reads it beside an empty result. */
   crisisLine: string;
+  /** The crisis resources every weekly check-in carries, by language (one not configured has those of 'en'). */
+  crisisResources: CrisisResourcesByLanguage;
   mail: {
     /** Undefined only outside production: messages are then written as .eml files under dataDir/outbox. */
     smtpUrl: string | undefined;
@@ -95,8 +137,66 @@ function parseTrustProxy(v: string): boolean | number | string {
   return v;
 }
 
-/** Pure: reads only the given env; reports every bad key by name, never its value. */
-export function loadConfig(env: Env): Readonly<Config> {
+function byLanguage(pick: (l: Language) => CrisisResources): CrisisResourcesByLanguage {
+  const freeze = (r: CrisisResources) => Object.freeze({ ...r, items: Object.freeze(r.items.map((i) => Object.freeze({ ...i }))) });
+  return Object.freeze(Object.fromEntries(LANGUAGES.map((l) => [l, freeze(pick(l))])) as Record<Language, Readonly<CrisisResources>>);
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  // Never the value: zod's message for an unknown key quotes the key, so that one is said in our words.
+  return issues.map((i) => {
+    const inItem = typeof i.path.at(-1) === 'number';
+    const known = inItem ? '"name" and "how"' : i.path.length ? '"items" and "note"' : `"items" and "note", or languages: ${LANGUAGES.join(', ')}`;
+    const message = i.code === 'unrecognized_keys' ? `unknown key (expected ${known})` : i.message;
+    return `CRISIS_RESOURCES: ${i.path.length ? `${i.path.join('.')}: ` : ''}${message}`;
+  });
+}
+
+/**
+ * CRISIS_RESOURCES is JSON when it starts with `{` (or `[`, refused as a shape), else the path of a JSON file:
+ * one resources object for every language, or an object by language that
+ * includes 'en' (the language one not given falls back to).
+ */
+function resolveCrisisResources(value: string | undefined, readText: ReadTextFile): CrisisResourcesByLanguage | string[] {
+  if (value === undefined || value === '') return byLanguage(() => US_CRISIS_RESOURCES);
+  const inline = /^\s*[{[]/.test(value);
+  let json = value;
+  if (!inline) {
+    try {
+      json = readText(value.trim());
+    } catch (err) {
+      // The error's message holds the path: only its code is said.
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      return [`CRISIS_RESOURCES: the file could not be read${typeof code === 'string' ? ` (${code})` : ''}`];
+    }
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    // JSON.parse quotes the text where it stopped.
+    return [`CRISIS_RESOURCES: ${inline ? 'not valid JSON' : 'the file is not valid JSON'}`];
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return ['CRISIS_RESOURCES: must be an object: { "items": [{ "name", "how" }, …], "note"? }, or one such object per language'];
+  }
+  if ('items' in data) {
+    const one = crisisResourcesSchema.safeParse(data);
+    return one.success ? byLanguage(() => one.data) : describeIssues(one.error.issues);
+  }
+  const several = crisisResourcesByLanguageSchema.safeParse(data);
+  if (!several.success) return describeIssues(several.error.issues);
+  const fallback = several.data.en;
+  if (!fallback) return ['CRISIS_RESOURCES: an object by language must include "en" (the language others fall back to)'];
+  return byLanguage((l) => several.data[l] ?? fallback);
+}
+
+/**
+ * Pure: reads only the given env, and the one file CRISIS_RESOURCES may name
+ * through `readText` (fs.readFileSync by default); reports every bad key by
+ * name, never its value.
+ */
+export function loadConfig(env: Env, readText: ReadTextFile = readTextFile): Readonly<Config> {
   const parsed = schema.safeParse(
     Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== '')),
   );
@@ -113,7 +213,9 @@ export function loadConfig(env: Env): Readonly<Config> {
   }
   // One key for two uses would tie them together: rotating one would change the other.
   if (env.HANDLE_SECRET && env.HANDLE_SECRET === env.JWT_SECRET) problems.push('HANDLE_SECRET: must differ from JWT_SECRET');
-  if (!parsed.success || problems.length) throw new ConfigError([...new Set(problems)]);
+  const crisisResources = resolveCrisisResources(env.CRISIS_RESOURCES, readText);
+  if (Array.isArray(crisisResources)) problems.push(...crisisResources);
+  if (!parsed.success || Array.isArray(crisisResources) || problems.length) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
@@ -136,8 +238,10 @@ export function loadConfig(env: Env): Readonly<Config> {
     }),
     matching: Object.freeze({ pairCooldownDays: e.PAIR_COOLDOWN_DAYS }),
     lifecycle: Object.freeze({ responseHours: e.MATCH_RESPONSE_HOURS, temporaryMatchDays: e.TEMPORARY_MATCH_DAYS }),
+    checkIns: Object.freeze({ missedAlertAfter: e.CHECKIN_MISSED_ALERT }),
     docsEnabled: e.DOCS_ENABLED,
     crisisLine: e.CRISIS_LINE,
+    crisisResources,
     mail: Object.freeze({
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -11,6 +11,8 @@ import {
   ANSWERS,
   answerRecordedPage,
   badFormPage,
+  CONCERN_MAX_LENGTH,
+  NOTE_MAX_LENGTH,
   concernPage,
   concernRecordedPage,
   confirmAnswerPage,
@@ -30,8 +32,6 @@ export interface CheckInPagesDeps {
   log: Pick<Logger, 'warn'>;
 }
 
-const NOTE_MAX = 1000;
-const CONCERN_MAX = 2000;
 
 function send(res: Response, status: number, html: string): void {
   res.status(status);
@@ -51,7 +51,7 @@ export function checkInPages(deps: CheckInPagesDeps): Router {
   router.use('/check-ins', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }));
 
   /** Opens the link for `purpose`, or answers with the friendly page of a link that is not good. */
-  const page = (purpose: CheckInPurpose, handle: (req: Request, res: Response, target: checkIns.LinkTarget, token: string) => Promise<void>) => async (req: Request, res: Response) => {
+  const page = (purpose: CheckInPurpose, handle: (req: Request, res: Response, target: checkIns.LinkTarget, token: string) => void | Promise<void>) => async (req: Request, res: Response) => {
     try {
       const token = field(req, 'token');
       const target = await checkIns.openLink(deps.checkIns, token, purpose);
@@ -65,7 +65,7 @@ export function checkInPages(deps: CheckInPagesDeps): Router {
 
   router.get(
     '/check-ins/respond',
-    page('answer', async (_req, res, t, token) => {
+    page('answer', (_req, res, t, token) => {
       send(res, 200, confirmAnswerPage({ ...opts, token, answer: t.answer!, ...(t.checkIn.answer ? { previous: t.checkIn.answer } : {}), otherName: t.otherName, role: t.checkIn.role }));
     }),
   );
@@ -80,7 +80,7 @@ export function checkInPages(deps: CheckInPagesDeps): Router {
 
   router.get(
     '/check-ins/note',
-    page('note', async (_req, res, t, token) => {
+    page('note', (_req, res, t, token) => {
       send(res, 200, notePage({ ...opts, token, role: t.checkIn.role, ...(t.checkIn.answer ? { current: t.checkIn.answer } : {}), otherName: t.otherName }));
     }),
   );
@@ -90,7 +90,7 @@ export function checkInPages(deps: CheckInPagesDeps): Router {
       const note = text(field(req, 'note'));
       const rawAnswer = field(req, 'answer');
       if (rawAnswer !== undefined && rawAnswer !== '' && !ANSWERS.includes(rawAnswer as Answer)) return send(res, 400, badFormPage({ ...opts, problem: 'answer-unknown' }));
-      if (note.length > NOTE_MAX) return send(res, 400, badFormPage({ ...opts, problem: 'note-too-long' }));
+      if (note.length > NOTE_MAX_LENGTH) return send(res, 400, badFormPage({ ...opts, problem: 'note-too-long' }));
       const answer = ANSWERS.includes(rawAnswer as Answer) ? (rawAnswer as Answer) : undefined;
       const shared = field(req, 'share') !== undefined && t.checkIn.role === 'newcomer';
       await checkIns.recordResponse(deps.checkIns, t, { ...(answer ? { answer } : {}), ...(note ? { note } : {}), shared });
@@ -100,7 +100,7 @@ export function checkInPages(deps: CheckInPagesDeps): Router {
 
   router.get(
     '/check-ins/pause',
-    page('pause', async (_req, res, _t, token) => send(res, 200, pauseConfirmPage({ ...opts, token }))),
+    page('pause', (_req, res, _t, token) => send(res, 200, pauseConfirmPage({ ...opts, token }))),
   );
   router.post(
     '/check-ins/pause',
@@ -112,14 +112,14 @@ export function checkInPages(deps: CheckInPagesDeps): Router {
 
   router.get(
     '/check-ins/concern',
-    page('concern', async (_req, res, t, token) => send(res, 200, concernPage({ ...opts, token, otherName: t.otherName }))),
+    page('concern', (_req, res, t, token) => send(res, 200, concernPage({ ...opts, token, otherName: t.otherName }))),
   );
   router.post(
     '/check-ins/concern',
     page('concern', async (req, res, t) => {
       const concern = text(field(req, 'text'));
       if (!concern) return send(res, 400, badFormPage({ ...opts, problem: 'concern-empty' }));
-      if (concern.length > CONCERN_MAX) return send(res, 400, badFormPage({ ...opts, problem: 'concern-too-long' }));
+      if (concern.length > CONCERN_MAX_LENGTH) return send(res, 400, badFormPage({ ...opts, problem: 'concern-too-long' }));
       await deps.reportConcern(t.memberId, t.checkIn.matchId, concern);
       send(res, 200, concernRecordedPage(opts));
     }),

@@ -120,6 +120,23 @@ export function checkInsRoutes(deps: checkIns.CheckInDeps): RouteSpec[] {
     }),
     defineRoute({
       method: 'post',
+      path: '/api/v1/admin/check-ins/run',
+      summary: 'Run the check-in fan-out now (it runs every 15 minutes anyway): after an outage, or to see a check-in at once in a demo',
+      tag: 'Check-ins',
+      access: 'admin',
+      responses: {
+        200: {
+          description: 'What this run wrote',
+          schema: z
+            .object({ checkIns: z.number().int(), mails: z.number().int(), skipped: z.number().int(), recovered: z.number().int(), alerts: z.number().int(), errors: z.number().int() })
+            .meta({ id: 'CheckInRun' }),
+        },
+      },
+      audit: { action: 'run-check-ins', decision: true },
+      handle: async () => ({ status: 200, body: await checkIns.fanOut(deps) }),
+    }),
+    defineRoute({
+      method: 'post',
       path: '/api/v1/coordinator/alerts/{id}/ack',
       summary: 'Acknowledge a check-in alert (the first acknowledgement stays)',
       tag: 'Coordinators',

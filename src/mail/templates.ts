@@ -28,6 +28,7 @@ export interface TemplateData {
   'match-flagged': { displayName: string };
   'concern-raised': { displayName: string };
   'match-ongoing-asked': { displayName: string };
+  'checkin-alert': { displayName: string };
 }
 export type TemplateName = keyof TemplateData;
 
@@ -50,6 +51,7 @@ export const TEMPLATE_AUDIENCE: { readonly [N in TemplateName]: Audience } = {
   'match-flagged': 'coordinator',
   'concern-raised': 'coordinator',
   'match-ongoing-asked': 'member',
+  'checkin-alert': 'coordinator',
 };
 
 interface TemplateText {
@@ -203,6 +205,17 @@ const TEMPLATES: { readonly [N in TemplateName]: Readonly<Record<Language, Templ
         'They would like to continue as an ongoing match. If you would like that too, you can say yes in the service. There is no hurry.',
       ],
       action: 'Answer in the service',
+    },
+  },
+  // To a coordinator, after a "need help now" answer or missed check-ins: no member, no detail.
+  'checkin-alert': {
+    en: {
+      subject: 'Someone may need your support',
+      paragraphs: [
+        'Hello {displayName}. Someone in a program you look after may need support after a check-in.',
+        'Please open your alerts in the service soon, today if you can. To keep everyone private, the details are only there.',
+      ],
+      action: 'Open your alerts',
     },
   },
 };

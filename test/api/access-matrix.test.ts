@@ -117,6 +117,17 @@ const ROWS: Record<string, Row> = {
     expect: { ...onEndedMatch, newcomer: 201, sponsor: 201, coordinator: 403, admin: 403 },
   },
   'POST /api/v1/coordinator/concerns/{id}/ack': { params: (w) => ({ id: w.concernId }), expect: programCoordinator(200) },
+  'GET /api/v1/me/check-in-settings': { expect: member(200) },
+  'PUT /api/v1/me/check-in-settings': { body: () => ({ day: 'sun', hour: 18, paused: false }), expect: member(200) },
+  // The live match (the sponsor has been asked): its members and its program's coordinators.
+  'GET /api/v1/matches/{id}/check-ins': {
+    params: (w) => ({ id: w.liveMatchId }),
+    expect: { anonymous: 401, newcomer: 200, sponsor: 200, otherMember: 404, otherCoordinator: 403, coordinator: 200, admin: 200 },
+  },
+  'GET /api/v1/coordinator/alerts': { expect: { ...all(403), anonymous: 401, otherCoordinator: 200, coordinator: 200, admin: 200 } },
+  // No such alert: coordinators learn that (404); members never reach the route (403). Acknowledging a real one is in checkins.test.ts.
+  'POST /api/v1/coordinator/alerts/{id}/ack': { params: () => ({ id: 'need-help:checkin:none' }), expect: { ...all(403), anonymous: 401, otherCoordinator: 404, coordinator: 404, admin: 404 } },
+  'POST /api/v1/admin/check-ins/run': { expect: adminOnly(200) },
   // A block on an ended match is still recorded (the pair is never proposed again).
   'POST /api/v1/matches/{id}/block': { params: (w) => ({ id: w.endedMatchId }), body: () => ({}), expect: { ...onEndedMatch, newcomer: 200, sponsor: 200, coordinator: 403, admin: 403 } },
   'PUT /api/v1/programs/{key}/matching-weights': {

@@ -32,6 +32,7 @@ const SAMPLE: { [N in keyof TemplateData]: TemplateData[N] } = {
   'match-flagged': { displayName: COORDINATOR },
   'concern-raised': { displayName: COORDINATOR },
   'match-ongoing-asked': { displayName: NEWCOMER },
+  'checkin-alert': { displayName: COORDINATOR },
 };
 
 /** The words of a plain-text mail before the footer (which explains why the address receives mail). */
@@ -155,6 +156,15 @@ describe('mail templates: what a message says, and what an onlooker could see', 
       expect(mentionsHealth(subject)).to.equal(false);
     });
   }
+
+  it('when a coordinator is alerted after a check-in, then the mail says someone may need support and points to their alerts in the service, nothing more', () => {
+    const { subject, text, html } = renderTemplate('checkin-alert', SAMPLE['checkin-alert'], { publicUrl: PUBLIC_URL });
+    expect(subject).to.equal('Someone may need your support');
+    expect(text).to.match(/^Hello Jordan\. Someone in a program you look after may need support after a check-in\./);
+    expect(text).to.include('Please open your alerts in the service').and.include(`Open your alerts: ${PUBLIC_URL}`);
+    expect(html).to.include(`<a href="${PUBLIC_URL}">Open your alerts</a>`);
+    expect(body(text)).not.to.match(/help now|struggl|missed|answer/i);
+  });
 
   it('when a value is missing or the link is not a web address, then rendering refuses', () => {
     expect(() => renderTemplate('welcome', { displayName: 'Sam' } as TemplateData['welcome'], { publicUrl: PUBLIC_URL })).to.throw(/crisisLine/);

@@ -1,5 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig, type Env, type ReadTextFile } from '../../src/config.ts';
+
+/** The ConfigError loadConfig throws, or a failure if it does not. */
+function refusal(env: Env, readText?: ReadTextFile): ConfigError {
+  try {
+    loadConfig(env, readText);
+  } catch (e) {
+    expect(e).to.be.instanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error('loadConfig accepted it');
+}
 
 describe('config: loadConfig(env)', () => {
   const strong = 'x'.repeat(32);
@@ -106,5 +120,99 @@ describe('config: loadConfig(env)', () => {
     expect(c.jobsInApi).to.equal(true);
     expect(loadConfig({ PUBLIC_URL: 'https://match.example/', JOBS_IN_API: 'false' })).to.deep.include({ jobsInApi: false });
     expect(loadConfig({ PUBLIC_URL: 'https://match.example/' }).mail.publicUrl).to.equal('https://match.example');
+  });
+
+  describe('CRISIS_RESOURCES', () => {
+    const UK = { items: [{ name: 'Samaritans', how: 'call 116 123 (free, day or night)' }, { name: 'Shout', how: 'text SHOUT to 85258' }], note: 'In an emergency, call 999.' };
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'crisis-resources-'));
+    });
+    after(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('when it is not set, then the United States resources: the 988 Lifeline and SAMHSA’s National Helpline, frozen', () => {
+      const c = loadConfig({});
+      expect(c.crisisResources).to.deep.equal({
+        en: {
+          items: [
+            { name: 'Suicide & Crisis Lifeline', how: 'call or text 988' },
+            { name: "SAMHSA's National Helpline", how: '1-800-662-4357 (free, confidential, 24/7, in English and Spanish)' },
+          ],
+        },
+      });
+      expect(Object.isFrozen(c.crisisResources)).to.equal(true);
+      expect(Object.isFrozen(c.crisisResources.en.items)).to.equal(true);
+      expect(Object.isFrozen(c.crisisResources.en.items[0])).to.equal(true);
+      expect(loadConfig({ CRISIS_RESOURCES: '' }).crisisResources).to.deep.equal(c.crisisResources);
+    });
+
+    it('when it is JSON, then those resources, trimmed, for every language', () => {
+      const c = loadConfig({ CRISIS_RESOURCES: JSON.stringify({ ...UK, items: [{ name: ' Samaritans ', how: UK.items[0]!.how }, UK.items[1]] }) });
+      expect(c.crisisResources).to.deep.equal({ en: UK });
+    });
+
+    it('when it is the path of a JSON file, then the file is read (fs by default, or the reader given)', () => {
+      const path = join(dir, 'crisis.json');
+      writeFileSync(path, JSON.stringify(UK));
+      expect(loadConfig({ CRISIS_RESOURCES: path }).crisisResources.en).to.deep.equal(UK);
+      const read: string[] = [];
+      const c = loadConfig({ CRISIS_RESOURCES: '/etc/recovery-match/crisis.json' }, (p) => {
+        read.push(p);
+        return JSON.stringify({ en: UK });
+      });
+      expect(read).to.deep.equal(['/etc/recovery-match/crisis.json']);
+      expect(c.crisisResources.en).to.deep.equal(UK);
+    });
+
+    it('when it is an object by language, then each language has its own', () => {
+      expect(loadConfig({ CRISIS_RESOURCES: JSON.stringify({ en: UK }) }).crisisResources).to.deep.equal({ en: UK });
+    });
+
+    it('when CRISIS_RESOURCES is not set, then no file is read', () => {
+      expect(() => loadConfig({}, () => {
+        throw new Error('read');
+      })).not.to.throw();
+    });
+
+    const secret = 'Value-Never-Printed';
+    const item = { name: 'Line', how: 'call 1' };
+    for (const [what, value] of [
+      ['not JSON', `{ "items": [ ${secret}`],
+      ['a list', JSON.stringify([{ name: secret, how: 'x' }])],
+      ['an object without items or a language', JSON.stringify({ [secret]: { items: [item] } })],
+      ['an item with an unknown key', JSON.stringify({ items: [{ ...item, [secret]: 1 }] })],
+      ['no items', JSON.stringify({ items: [], note: secret })],
+      ['eleven items', JSON.stringify({ items: Array.from({ length: 11 }, () => ({ ...item, name: secret })) })],
+      ['an empty name', JSON.stringify({ items: [{ name: '  ', how: secret }] })],
+      ['a name over 200 characters', JSON.stringify({ items: [{ name: secret.repeat(20), how: 'call 1' }] })],
+      ['a how that is not text', JSON.stringify({ items: [{ name: secret, how: 988 }] })],
+      ['languages without en', JSON.stringify({ es: { items: [{ name: secret, how: '1' }] } })],
+      ['a language with a bad shape', JSON.stringify({ en: { items: [{ name: secret }] } })],
+    ] as const) {
+      it(`when it is ${what}, then it refuses, naming CRISIS_RESOURCES and never the value`, () => {
+        const err = refusal({ CRISIS_RESOURCES: value });
+        expect(err.problems.length).to.be.greaterThan(0);
+        for (const p of err.problems) expect(p).to.match(/^CRISIS_RESOURCES: /);
+        expect(err.message).not.to.include(secret).and.not.include(secret.toLowerCase());
+      });
+    }
+
+    it('when its file is missing or not JSON, then it refuses, naming CRISIS_RESOURCES and never the path or the contents', () => {
+      const missing = join(dir, 'Value-Never-Printed.json');
+      const err = refusal({ CRISIS_RESOURCES: missing });
+      expect(err.problems).to.deep.equal(['CRISIS_RESOURCES: the file could not be read (ENOENT)']);
+      expect(err.message).not.to.include('Value-Never-Printed');
+      const notJson = join(dir, 'broken.json');
+      writeFileSync(notJson, `{ "items": [ ${secret}`);
+      expect(refusal({ CRISIS_RESOURCES: notJson }).problems).to.deep.equal(['CRISIS_RESOURCES: the file is not valid JSON']);
+    });
+
+    it('when it is bad beside another bad key, then both are reported', () => {
+      const err = refusal({ CRISIS_RESOURCES: '{', PORT: 'eighty' });
+      expect(err.problems.some((p) => p.startsWith('PORT:'))).to.equal(true);
+      expect(err.problems).to.include('CRISIS_RESOURCES: not valid JSON');
+    });
   });
 });
