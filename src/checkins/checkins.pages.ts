@@ -4,6 +4,7 @@
 // scanner fetching the link changes nothing.
 
 import express, { type Request, type Response, type Router } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { CheckInPurpose } from '../auth/tokens.ts';
 import * as checkIns from './checkins.service.ts';
@@ -49,6 +50,19 @@ export function checkInPages(deps: CheckInPagesDeps): Router {
   const router = express.Router();
   const opts = { crisis: deps.checkIns.crisis };
   router.use('/check-ins', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }));
+  // A link is its own authority, so whoever holds one could post it without end: a generous
+  // limit per client address (the memory store counts per process, like the API's limits).
+  router.use(
+    '/check-ins',
+    rateLimit({
+      windowMs: 10 * 60_000,
+      limit: (req) => (req.method === 'POST' ? 30 : 120),
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req) => `${req.method}:${ipKeyGenerator(req.ip ?? '')}`,
+      handler: (_req, res) => send(res, 429, unavailablePage(opts)),
+    }),
+  );
 
   /** Opens the link for `purpose`, or answers with the friendly page of a link that is not good. */
   const page = (purpose: CheckInPurpose, handle: (req: Request, res: Response, target: checkIns.LinkTarget, token: string) => void | Promise<void>) => async (req: Request, res: Response) => {

@@ -391,6 +391,16 @@ describe('weekly check-ins through HTTP', function () {
     expect((await fanOutAt(Date.parse(N_SLOT) + 31 * 60_000)).mails).to.equal(0);
   });
 
+  it('when one address posts to the check-in pages more than 30 times in ten minutes, then a friendly 429 page answers', async () => {
+    for (let i = 0; i < 30; i += 1) expect((await post('respond', { token: 'x' })).status).to.equal(400);
+    const limited = await post('respond', { token: 'x' });
+    expect(limited.status).to.equal(429);
+    expect(limited.headers['content-type']).to.match(/text\/html/);
+    expect(limited.text).to.include('988');
+    // Opening links is counted apart.
+    expect((await get('respond', 'x')).status).to.equal(400);
+  });
+
   it('settings: defaults, validation as problem+json, and the next check-in at the local hour across a daylight-saving change', async () => {
     const n = await world.newcomer('Nora');
     at('2026-10-30T12:00:00Z');
