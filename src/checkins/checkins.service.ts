@@ -196,7 +196,12 @@ function checkInDoc(mm: MemberMatch, memberId: string, week: string, slotAt: Dat
   };
 }
 
-/** The member's matches that were active at the slot (a match that became active, or resumed, after it waits for the next one). */
+/**
+ * The member's active matches that owe this slot's check-in: all but one resumed
+ * after the slot (the check-ins missed while a match was paused are not sent).
+ * A match that became active for the first time after the slot gets it (its
+ * first check-in), within the catch-up window like any other.
+ */
 async function owed(deps: CheckInDeps, list: readonly MemberMatch[], slotAt: Date): Promise<MemberMatch[]> {
   const out: MemberMatch[] = [];
   for (const mm of list) {
@@ -204,11 +209,14 @@ async function owed(deps: CheckInDeps, list: readonly MemberMatch[], slotAt: Dat
       out.push(mm);
       continue;
     }
-    // The hint moved after the slot: find when the match last became active (a flag or a yes keeps it active).
+    // The hint moved after the slot: how did this stretch of being active begin (a flag or a yes keeps it active)?
     const history = await deps.matches.statusHistory(mm.match._id);
-    let since: Date | undefined;
-    for (let i = history.length - 1; i >= 0 && history[i]!.state.status === 'active'; i -= 1) since = new Date(history[i]!.at);
-    if (since && since.getTime() < slotAt.getTime()) out.push(mm);
+    let i = history.length - 1;
+    while (i > 0 && history[i - 1]!.state.status === 'active') i -= 1;
+    const began = history[i];
+    if (began?.state.status !== 'active') continue;
+    const resumedAfterSlot = began.state.action === 'resume' && new Date(began.at).getTime() >= slotAt.getTime();
+    if (!resumedAfterSlot) out.push(mm);
   }
   return out;
 }

@@ -212,6 +212,15 @@ describe('weekly check-ins through HTTP', function () {
     expect(checkInMails(n)).to.have.length(2);
   });
 
+  it('when a match becomes active a few hours after a member’s slot, then their first check-in comes at the next run', async () => {
+    at(Date.parse(N_SLOT) + 2 * 3_600_000);
+    const { n, s } = await pair();
+    const r = await fanOutAt(Date.parse(N_SLOT) + 2 * 3_600_000 + 5 * 60_000);
+    expect(r).to.include({ checkIns: 2, mails: 2 });
+    expect(checkInMails(n)).to.have.length(1);
+    expect(checkInMails(s)).to.have.length(1);
+  });
+
   it('when a match is paused or ended, then its check-ins stop; resumed, they start at the next slot', async () => {
     const { n, s, id } = await pair();
     await fanOutAt(Date.parse(N_SLOT) + 60_000);
