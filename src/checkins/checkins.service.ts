@@ -142,12 +142,18 @@ export async function fanOut(deps: CheckInDeps): Promise<FanOutResult> {
   const zones = await deps.profiles.timezones();
   // Slots at most CATCH_UP_MS old are due (slotsBetween excludes its start, hence the millisecond).
   const catchUpFrom = now.getTime() - CATCH_UP_MS - 1;
-  const from = new Date(Math.max(catchUpFrom, (last?.getTime() ?? catchUpFrom) - OVERLAP_MS));
+  const sinceLast = (last?.getTime() ?? catchUpFrom) - OVERLAP_MS;
+  const changedSinceLast = (at: Date | undefined) => at !== undefined && new Date(at).getTime() >= sinceLast;
   for (const [memberId, list] of byMember) {
-    const s: Pick<SettingsDoc, 'day' | 'hour' | 'paused' | 'resumedAt'> = settings.get(memberId) ?? DEFAULT_SETTINGS;
+    const stored = settings.get(memberId);
+    const s = stored ?? DEFAULT_SETTINGS;
     const zone = zones.get(memberId);
     if (s.paused || !zone) continue;
-    const resumedAt = s.resumedAt ? new Date(s.resumedAt).getTime() : undefined;
+    // Slots since the last run; the whole catch-up window for a member whose slot or
+    // matches changed since (a new hour earlier today, a match that just became active).
+    const fresh = changedSinceLast(stored?.updatedAt) || list.some((mm) => changedSinceLast(mm.match.stateAt));
+    const from = new Date(fresh ? catchUpFrom : Math.max(catchUpFrom, sinceLast));
+    const resumedAt = stored?.resumedAt ? new Date(stored.resumedAt).getTime() : undefined;
     const after = (at: Date) => resumedAt === undefined || at.getTime() > resumedAt;
     await guarded(deps, round, async () => {
       for (const slot of slotsBetween(from, now, zone, s.day, s.hour)) {

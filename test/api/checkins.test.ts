@@ -213,12 +213,29 @@ describe('weekly check-ins through HTTP', function () {
   });
 
   it('when a match becomes active a few hours after a member’s slot, then their first check-in comes at the next run', async () => {
+    // The job runs every quarter hour before and after: the window is not only "since the last run".
+    await fanOutAt(Date.parse(N_SLOT) + 105 * 60_000);
     at(Date.parse(N_SLOT) + 2 * 3_600_000);
     const { n, s } = await pair();
     const r = await fanOutAt(Date.parse(N_SLOT) + 2 * 3_600_000 + 5 * 60_000);
     expect(r).to.include({ checkIns: 2, mails: 2 });
     expect(checkInMails(n)).to.have.length(1);
     expect(checkInMails(s)).to.have.length(1);
+  });
+
+  it('when a member moves their check-in to an hour already past today, then the next run sends this week’s, and moving it again sends no second', async () => {
+    const { n } = await pair();
+    // Wednesday 2026-11-25, 12:00Z = 07:00 in New York; a run has just happened.
+    await fanOutAt('2026-11-25T12:00:00Z');
+    at('2026-11-25T12:05:00Z');
+    const put = (hour: number) => world.t.request.put('/api/v1/me/check-in-settings').set(world.bearer(n)).send({ day: 'wed', hour, paused: false });
+    expect((await put(6)).status).to.equal(200);
+    expect((await fanOutAt('2026-11-25T12:10:00Z')).mails).to.equal(1);
+    expect(checkInMails(n)).to.have.length(1);
+    at('2026-11-25T12:20:00Z');
+    expect((await put(5)).status).to.equal(200);
+    expect((await fanOutAt('2026-11-25T12:25:00Z')).mails).to.equal(0);
+    expect(checkInMails(n)).to.have.length(1);
   });
 
   it('when a match is paused or ended, then its check-ins stop; resumed, they start at the next slot', async () => {
