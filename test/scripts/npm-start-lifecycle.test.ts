@@ -170,6 +170,26 @@ describe('npm start: the match lifecycle through HTTP, and its emails without co
     expect(api.out().match(/"msg":"mail sent"/g)).to.have.length(expected.length);
     for (const m of mails) expect(api.out()).to.include(join(outbox, m.file));
 
+    // This week's check-in at once, as the README shows: the newcomer's check-in set to this hour, the admin runs the fan-out.
+    const settings = await expectStatus(200, newcomer.token, 'GET', '/api/v1/me/check-in-settings');
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', { timeZone: settings.timezone, weekday: 'short', hour: 'numeric', hourCycle: 'h23' }).formatToParts(new Date()).map((p) => [p.type, p.value]),
+    );
+    await expectStatus(200, newcomer.token, 'PUT', '/api/v1/me/check-in-settings', { day: parts.weekday!.toLowerCase(), hour: Number(parts.hour), paused: false });
+    expect(await expectStatus(200, admin, 'POST', '/api/v1/admin/check-ins/run')).to.include({ checkIns: 1, mails: 1, errors: 0 });
+    await waitFor('the check-in email', async () => (await written()).some((w) => w.subject === 'Your weekly check-in'), 60_000, api.out);
+    const checkIn = (await written()).filter((w) => w.subject === 'Your weekly check-in');
+    expect(checkIn.map((w) => w.to)).to.deep.equal([newcomer.email]);
+    const well = /(http:\/\/\S+\/check-ins\/respond\?token=([\w.-]+))/.exec(checkIn[0]!.text);
+    expect(well, checkIn[0]!.text).to.not.equal(null);
+    const opened = await fetch(well![1]!);
+    expect(opened.status).to.equal(200);
+    expect(await opened.text()).to.include('<form method="post" action="/check-ins/respond">');
+    const answered = await fetch(new URL('/check-ins/respond', well![1]), { method: 'POST', body: new URLSearchParams({ token: well![2]! }) });
+    expect(answered.status).to.equal(200);
+    const view = await expectStatus(200, newcomer.token, 'GET', `/api/v1/matches/${matchId}/check-ins`);
+    expect(view.checkIns.map((c: { answer?: string }) => c.answer)).to.deep.equal(['well']);
+
     api.proc.kill('SIGTERM');
     expect(await api.exited).to.equal(0);
   });
