@@ -118,7 +118,9 @@ interface Round {
 export async function fanOut(deps: CheckInDeps): Promise<FanOutResult> {
   const now = deps.clock();
   const result: FanOutResult = { checkIns: 0, mails: 0, skipped: 0, recovered: 0, alerts: 0, errors: 0 };
-  const last = await deps.repo.lastFanOut();
+  // Another worker's clock may run a little ahead: a "last run" after our now counts as now.
+  const lastRecorded = await deps.repo.lastFanOut();
+  const last = lastRecorded ? new Date(Math.min(lastRecorded.getTime(), now.getTime())) : undefined;
   const byMember = new Map<string, MemberMatch[]>();
   for (const m of await deps.matches.liveByHint()) {
     if (m.state !== 'active') continue;
