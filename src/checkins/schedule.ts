@@ -20,6 +20,8 @@
 // A slot's week is the ISO week it is scheduled in, which is the ISO week of its
 // local date unless a change skipped past the end of that week (no zone does today).
 
+import { checkTimeZone, offsetMsAt, offsetsOnUtcDay } from '../lib/zone-offsets.ts';
+
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
@@ -34,104 +36,10 @@ const WEEK_LABEL = /^(\d{4})-W(\d{2})$/;
 const MIN_YEAR = 1000;
 const MAX_YEAR = 9999;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (f === undefined) {
-    // Intl reads a missing timeZone as the machine's own zone: never let that through.
-    if (typeof zone !== 'string' || zone === '') throw new RangeError(`Unknown time zone: ${JSON.stringify(zone)}`);
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      throw new RangeError(`Unknown time zone: ${JSON.stringify(zone)}`);
-    }
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** Local wall time minus UTC at instant `t`, in ms (whole seconds: some historic offsets have them). */
-function intlOffsetMs(zone: string, t: number): number {
-  let y = 0;
-  let mo = 0;
-  let d = 0;
-  let h = 0;
-  let mi = 0;
-  let s = 0;
-  for (const p of formatterFor(zone).formatToParts(t)) {
-    switch (p.type) {
-      case 'year': y = Number(p.value); break;
-      case 'month': mo = Number(p.value); break;
-      case 'day': d = Number(p.value); break;
-      case 'hour': h = Number(p.value); break;
-      case 'minute': mi = Number(p.value); break;
-      case 'second': s = Number(p.value); break;
-      default: break;
-    }
-  }
-  return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(t / 1000) * 1000;
-}
-
-// A fan-out asks about the same few days of the same zones for 10,000 members, and
-// formatToParts costs a microsecond or two: offsets are kept per zone per UTC day.
-// That assumes at most one change within a UTC day, true of every zone's rules.
-interface DayOffsets {
-  before: number;
-  after: number;
-  /** The instant the offset changes; Infinity when it does not change that day. */
-  changeAt: number;
-}
-
-const MAX_CACHED_DAYS_PER_ZONE = 4096;
-const offsetCache = new Map<string, Map<number, DayOffsets>>();
-
-function dayOffsets(zone: string, day: number): DayOffsets {
-  let byDay = offsetCache.get(zone);
-  if (byDay === undefined) {
-    formatterFor(zone);
-    byDay = new Map();
-    offsetCache.set(zone, byDay);
-  }
-  const cached = byDay.get(day);
-  if (cached !== undefined) return cached;
-  const t0 = day * DAY_MS;
-  const before = intlOffsetMs(zone, t0);
-  let entry: DayOffsets = { before, after: before, changeAt: Infinity };
-  if (intlOffsetMs(zone, t0 + DAY_MS) !== before) {
-    let lo = 0;
-    let hi = 86_400;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (intlOffsetMs(zone, t0 + mid * 1000) === before) lo = mid;
-      else hi = mid;
-    }
-    const changeAt = t0 + hi * 1000;
-    entry = { before, after: intlOffsetMs(zone, changeAt), changeAt };
-  }
-  if (byDay.size >= MAX_CACHED_DAYS_PER_ZONE) byDay.clear();
-  byDay.set(day, entry);
-  return entry;
-}
-
-function offsetAt(zone: string, t: number): number {
-  const o = dayOffsets(zone, Math.floor(t / DAY_MS));
-  return t < o.changeAt ? o.before : o.after;
-}
-
 function firstChangeAfter(zone: string, t: number): number | undefined {
   const first = Math.floor(t / DAY_MS);
   for (let day = first; day <= first + 2; day++) {
-    const { changeAt } = dayOffsets(zone, day);
+    const { changeAt } = offsetsOnUtcDay(zone, day);
     if (changeAt > t && changeAt !== Infinity) return changeAt;
   }
   return undefined;
@@ -140,13 +48,13 @@ function firstChangeAfter(zone: string, t: number): number | undefined {
 /** The instant a local wall time (written as if it were UTC ms) happens in `zone`, by the rule above. */
 function instantOfLocal(zone: string, local: number): number {
   // Every offset that could apply to `local` is in force within a day of it.
-  const early = offsetAt(zone, local - DAY_MS);
-  const late = offsetAt(zone, local + DAY_MS);
+  const early = offsetMsAt(zone, local - DAY_MS);
+  const late = offsetMsAt(zone, local + DAY_MS);
   const tEarly = local - early;
   if (early === late) return tEarly;
   const tLate = local - late;
-  const earlyFits = offsetAt(zone, tEarly) === early;
-  const lateFits = offsetAt(zone, tLate) === late;
+  const earlyFits = offsetMsAt(zone, tEarly) === early;
+  const lateFits = offsetMsAt(zone, tLate) === late;
   if (earlyFits && lateFits) return Math.min(tEarly, tLate);
   if (earlyFits) return tEarly;
   if (lateFits) return tLate;
@@ -157,7 +65,7 @@ function instantOfLocal(zone: string, local: number): number {
 
 /** Days since 1970-01-01 (a Thursday) of the local date in `zone` at instant `t`. */
 function localDay(zone: string, t: number): number {
-  return Math.floor((t + offsetAt(zone, t)) / DAY_MS);
+  return Math.floor((t + offsetMsAt(zone, t)) / DAY_MS);
 }
 
 /** 0 = Monday … 6 = Sunday. */
@@ -223,7 +131,7 @@ export function slotAt(week: string, day: Weekday, hour: number, zone: string): 
   const monday = mondayOfLabel(week);
   const dayIndex = dayIndexOf(day);
   checkHour(hour);
-  formatterFor(zone);
+  checkTimeZone(zone);
   return new Date(instantOfLocal(zone, (monday + dayIndex) * DAY_MS + hour * HOUR_MS));
 }
 
@@ -233,7 +141,7 @@ export function slotsBetween(from: Date, to: Date, zone: string, day: Weekday, h
   const end = instantOf(to, 'to');
   const dayIndex = dayIndexOf(day);
   checkHour(hour);
-  formatterFor(zone);
+  checkTimeZone(zone);
   const slots: CheckInSlot[] = [];
   if (end <= start) return slots;
   // A day either side of the local dates of the ends: a gap moves a slot forward by

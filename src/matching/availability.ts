@@ -13,6 +13,7 @@
 // a spring-forward change is moved forward by the gap (02:30 becomes 03:30), and a
 // time repeated by a fall-back change takes its first occurrence, like wall clocks.
 
+import { offsetMsAt } from '../lib/zone-offsets.ts';
 import { DAYS, type AvailabilityWindow } from './types.ts';
 
 const MINUTE_MS = 60_000;
@@ -27,93 +28,9 @@ export interface WeeklySchedule {
   availability: readonly AvailabilityWindow[];
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-function intlOffsetMinutes(zone: string, t: number): number {
-  const parts = formatterFor(zone).formatToParts(t);
-  let y = 0;
-  let mo = 0;
-  let d = 0;
-  let h = 0;
-  let mi = 0;
-  let s = 0;
-  for (const p of parts) {
-    switch (p.type) {
-      case 'year': y = Number(p.value); break;
-      case 'month': mo = Number(p.value); break;
-      case 'day': d = Number(p.value); break;
-      case 'hour': h = Number(p.value); break;
-      case 'minute': mi = Number(p.value); break;
-      case 'second': s = Number(p.value); break;
-      default: break;
-    }
-  }
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s);
-  return Math.round((asUtc - Math.floor(t / 1000) * 1000) / MINUTE_MS);
-}
-
-// Offsets per zone per UTC day: at most one change a day (true of every real zone today).
-interface DayOffsets {
-  before: number;
-  after: number;
-  /** The instant the offset changes; Infinity when it does not change that day. */
-  changeAt: number;
-}
-
-const MAX_CACHED_DAYS_PER_ZONE = 8192;
-const offsetCache = new Map<string, Map<number, DayOffsets>>();
-
-function dayOffsets(zone: string, day: number): DayOffsets {
-  let byDay = offsetCache.get(zone);
-  if (byDay === undefined) {
-    byDay = new Map();
-    offsetCache.set(zone, byDay);
-  }
-  const cached = byDay.get(day);
-  if (cached !== undefined) return cached;
-  const t0 = day * DAY_MS;
-  const before = intlOffsetMinutes(zone, t0);
-  const after = intlOffsetMinutes(zone, t0 + DAY_MS);
-  let entry: DayOffsets;
-  if (before === after) {
-    entry = { before, after, changeAt: Infinity };
-  } else {
-    let lo = 0;
-    let hi = 1440;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (intlOffsetMinutes(zone, t0 + mid * MINUTE_MS) === before) lo = mid;
-      else hi = mid;
-    }
-    entry = { before, after: intlOffsetMinutes(zone, t0 + hi * MINUTE_MS), changeAt: t0 + hi * MINUTE_MS };
-  }
-  if (byDay.size >= MAX_CACHED_DAYS_PER_ZONE) byDay.clear();
-  byDay.set(day, entry);
-  return entry;
-}
-
 /** UTC offset of `zone` at instant `t`, in minutes (New York in winter: -300). Throws RangeError on an unknown zone. */
 export function offsetMinutesAt(zone: string, t: number): number {
-  const o = dayOffsets(zone, Math.floor(t / DAY_MS));
-  return t < o.changeAt ? o.before : o.after;
+  return Math.round(offsetMsAt(zone, t) / MINUTE_MS);
 }
 
 /** Days since 1970-01-01 of the local calendar date in `zone` at instant `t`. */
