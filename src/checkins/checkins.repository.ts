@@ -112,6 +112,8 @@ export interface CheckInsRepository {
   checkIn(id: string): Promise<CheckInDoc | undefined>;
   checkInsOfMatch(matchId: string): Promise<CheckInDoc[]>;
   setAnswerHint(id: string, answer: AnswerWord, at: Date): Promise<void>;
+  /** A check-in claimed but never sent before its catch-up window closed (a plain set; no-op for one that does not exist). */
+  markSkipped(id: string): Promise<void>;
   insertResponse(doc: ResponseDoc): Promise<void>;
   responsesOfMatch(matchId: string): Promise<ResponseDoc[]>;
   responsesOf(checkInId: string): Promise<ResponseDoc[]>;
@@ -186,6 +188,9 @@ export function createCheckInsRepository(conn: Connection): CheckInsRepository {
     },
     async setAnswerHint(id, answer, at) {
       await checkIns.updateOne({ _id: id }, { $set: { answer, answeredAt: at } });
+    },
+    async markSkipped(id) {
+      await checkIns.updateOne({ _id: id }, { $set: { status: 'skipped' } });
     },
     async insertResponse(doc) {
       await responses.insertOne(doc);

@@ -245,6 +245,8 @@ async function finishPending(deps: CheckInDeps, round: Round, memberId: string, 
     // Too late to send kindly: what was claimed stays unsent, and counts as skipped.
     deps.log.warn({ week }, 'check-in fan-out: a member-week left unsent past the catch-up window is skipped');
     result.skipped += 1;
+    // Its claims were never sent: they must not count as unanswered check-ins.
+    for (const mm of list) await deps.repo.markSkipped(checkInIdFor(mm.match._id, memberId, week));
     await deps.repo.removePending(pendingId);
     return;
   }
@@ -384,7 +386,8 @@ export async function openLink(deps: CheckInDeps, token: unknown, purpose: Check
   if (!link || link.purpose !== purpose) return undefined;
   if (purpose === 'answer' && !ANSWERS.includes(link.answer as Answer)) return undefined;
   const checkIn = await deps.repo.checkIn(link.checkInId);
-  if (!checkIn || checkIn.memberId !== link.memberId || checkIn.status !== 'due') return undefined;
+  // Any status: a check-in marked skipped by a late worker while another was mailing it is still theirs to answer.
+  if (!checkIn || checkIn.memberId !== link.memberId) return undefined;
   const match = await deps.matches.match(checkIn.matchId);
   if (!match) return undefined;
   const otherRole = checkIn.role === 'newcomer' ? 'sponsor' : 'newcomer';

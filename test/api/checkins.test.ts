@@ -427,6 +427,23 @@ describe('weekly check-ins through HTTP', function () {
     expect((await get('respond', 'x')).status).to.equal(400);
   });
 
+  it('when a fan-out failed before the email and no run came for more than 12 hours, then that week is skipped: no email, and its check-ins are not counted as unanswered', async () => {
+    const { n } = await pair();
+    at(Date.parse(N_SLOT) + 60_000);
+    const failing: CheckInDeps = {
+      ...world.t.checkIns,
+      outbox: { ...world.t.checkIns.outbox, enqueueRendered: () => Promise.reject(new Error('the worker died here')) },
+    };
+    expect(await run(failing)).to.include({ checkIns: 1, errors: 1 });
+    // 14 hours: past the catch-up window of the sponsor's slot (an hour later) too.
+    const late = await fanOutAt(Date.parse(N_SLOT) + 14 * 3_600_000);
+    expect(late).to.include({ mails: 0, skipped: 1, errors: 0 });
+    expect(checkInMails(n)).to.have.length(0);
+    expect(await world.t.db.conn.collection(CHECKIN_COLLECTIONS.pending).countDocuments({})).to.equal(0);
+    const claims = await world.t.db.conn.collection(CHECKIN_COLLECTIONS.checkIns).find({ memberId: n.id }).toArray();
+    expect(claims.map((c) => c.status)).to.deep.equal(['skipped']);
+  });
+
   it('settings: defaults, validation as problem+json, and the next check-in at the local hour across a daylight-saving change', async () => {
     const n = await world.newcomer('Nora');
     at('2026-10-30T12:00:00Z');
