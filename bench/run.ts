@@ -160,7 +160,13 @@ const SECTIONS: Record<string, { name: string; run: (previous: string) => Promis
     problem: 'some PUTs were not answered 2xx',
   },
   jobs: { name: 'Jobs and mail', run: () => benchJobs(log) },
-  checkins: { name: 'Weekly check-ins fan-out', run: () => benchCheckIns(log), problem: 'an email missing or doubled, or a run capped' },
+  checkins: {
+    name: 'Weekly check-ins fan-out',
+    run: () => benchCheckIns(log),
+    // Its pass is exactly once; the 60 s aim of issue #12 is reported in the section, not judged here.
+    passed: 'exactly once (time against the 60 s aim: see the section)',
+    problem: 'an email doubled or lost',
+  },
 };
 
 /**
