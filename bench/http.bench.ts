@@ -388,9 +388,9 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     // Each has asked for a sponsor: pool runs take the newcomers with an open request.
     const lifecycleRepo = createLifecycleRepository(db.conn);
     for (let i = 0; i < newcomerDocs.length; i += BATCH) await lifecycleRepo.insertOpenRequests(openRequestDocs(newcomerDocs.slice(i, i + BATCH), now));
-    const nowSeconds = Math.floor(clock().getTime() / 1000);
-    const targets = members.map((m) => ({ path: `/api/v1/newcomers/${m._id}/proposals?limit=10`, token: signAccessToken(tokens, m._id, nowSeconds).accessToken }));
-    const coordinatorToken = signAccessToken(tokens, coordinator._id, nowSeconds).accessToken;
+    const nowMs = clock().getTime();
+    const targets = members.map((m) => ({ path: `/api/v1/newcomers/${m._id}/proposals?limit=10`, token: signAccessToken(tokens, m._id, nowMs).accessToken }));
+    const coordinatorToken = signAccessToken(tokens, coordinator._id, nowMs).accessToken;
     const seedMs = performance.now() - t;
     // The audit log's pseudonyms for everyone a run names, as for members it has seen
     // before: a run's audit entry creates the missing ones all at once, which on

@@ -102,7 +102,7 @@ async function main() {
       await pseudonyms.of(id);
     });
   }
-  const token = signAccessToken(tokens, coordinator._id, Math.floor(Date.now() / 1000)).accessToken;
+  const token = signAccessToken(tokens, coordinator._id, Date.now()).accessToken;
   console.error('setup done; runs follow');
 
   for (let r = 0; r < RUNS; r++) {

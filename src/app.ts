@@ -93,13 +93,6 @@ export function createApp(deps: AppDeps): App {
   };
 
   const outbox = deps.outbox ?? createMailOutbox({ config: deps.config, conn: deps.conn, clock, log: deps.logger });
-  const welcome = async (user: { id: string; email: string; displayName: string }) => {
-    // The account exists already: a welcome that cannot be recorded now is not worth failing the sign-up for.
-    await outbox
-      .enqueue({ event: 'registered', recipientId: user.id, to: user.email, template: 'welcome', data: { displayName: user.displayName, crisisLine: deps.config.crisisLine } })
-      .catch((err: unknown) => deps.logger.warn({ user: user.id, errName: (err as Error)?.name }, 'welcome email not recorded'));
-  };
-
   const runs = createRunsRepository(deps.conn);
   const lifecycleRepo = createLifecycleRepository(deps.conn);
   const matchingDeps: MatchingDeps = {
@@ -136,7 +129,9 @@ export function createApp(deps: AppDeps): App {
 
   const routes: RouteSpec[] = [
     ...authRoutes({
-      welcome,
+      outbox,
+      crisisLine: deps.config.crisisLine,
+      log: deps.logger,
       users,
       access,
       tokens: deps.tokens,

@@ -32,6 +32,7 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(3600),
   LOGIN_MAX_FAILURES_PER_MINUTE: int(1, 1000).default(10),
   REGISTRATIONS_PER_IP_PER_HOUR: int(1, 10_000).default(5),
+  ACCOUNT_REQUESTS_PER_IP_PER_15_MIN: int(1, 100_000).default(20),
   PAIR_COOLDOWN_DAYS: int(0, 3650).default(90),
   MATCH_RESPONSE_HOURS: int(1, 24 * 60).default(72),
   TEMPORARY_MATCH_DAYS: int(1, 365).default(30),
@@ -98,7 +99,8 @@ export interface Config {
   jwt: { issuer: string; audience: string; ttlSeconds: number };
   /** Keys the sponsor handles on newcomers' cards. Undefined only outside production: main.ts then derives one from the JWT secret. */
   handleSecret: string | undefined;
-  rateLimits: { loginFailuresPerMinute: number; registrationsPerIpPerHour: number };
+  /** `accountRequestsPerIpPer15Min`: the account routes (verification, reset, changes, sign-out everywhere) per client IP. */
+  rateLimits: { loginFailuresPerMinute: number; registrationsPerIpPerHour: number; accountRequestsPerIpPer15Min: number };
   matching: { pairCooldownDays: number };
   /** The match lifecycle: how long a sponsor or newcomer has to answer, and how long a temporary match lasts. */
   lifecycle: { responseHours: number; temporaryMatchDays: number };
@@ -235,6 +237,7 @@ export function loadConfig(env: Env, readText: ReadTextFile = readTextFile): Rea
     rateLimits: Object.freeze({
       loginFailuresPerMinute: e.LOGIN_MAX_FAILURES_PER_MINUTE,
       registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
+      accountRequestsPerIpPer15Min: e.ACCOUNT_REQUESTS_PER_IP_PER_15_MIN,
     }),
     matching: Object.freeze({ pairCooldownDays: e.PAIR_COOLDOWN_DAYS }),
     lifecycle: Object.freeze({ responseHours: e.MATCH_RESPONSE_HOURS, temporaryMatchDays: e.TEMPORARY_MATCH_DAYS }),

@@ -20,8 +20,11 @@ export function authenticate(deps: { access: AccessCache; tokens: TokenConfig; c
     if (!verified || deps.access.isRevoked(verified.jti, now)) throw unauthenticated();
     const user = await deps.access.user(verified.userId);
     if (!user) throw unauthenticated();
+    // Signed out everywhere, or the password changed, after this token was issued.
+    if (user.notBeforeMs !== undefined && verified.issuedAtMs <= user.notBeforeMs && verified.jti !== user.notBeforeExcept) throw unauthenticated();
     res.locals.actor = actorOf(user);
     res.locals.token = token;
+    res.locals.tokenId = verified.jti;
     next();
   };
 }

@@ -12,6 +12,8 @@ export interface VerifiedToken {
   userId: string;
   jti: string;
   expiresAt: Date;
+  /** When it was issued, in milliseconds (`ims`; tokens signed before it existed: `iat` in seconds). */
+  issuedAtMs: number;
 }
 
 const ALGORITHM = 'HS256' as const;
@@ -29,8 +31,14 @@ function keyOf(secret: string): KeyObject {
   return key;
 }
 
-export function signAccessToken(cfg: TokenConfig, userId: string, nowSeconds: number): { accessToken: string; expiresIn: number } {
-  const accessToken = jwt.sign({ iat: nowSeconds, exp: nowSeconds + cfg.ttlSeconds }, keyOf(cfg.secret), {
+/**
+ * `now` in milliseconds: the token also carries them (`ims`), so that a
+ * sign-out everywhere at a given millisecond ends exactly the tokens issued
+ * before it (`iat` has only seconds).
+ */
+export function signAccessToken(cfg: TokenConfig, userId: string, nowMs: number): { accessToken: string; expiresIn: number } {
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const accessToken = jwt.sign({ iat: nowSeconds, exp: nowSeconds + cfg.ttlSeconds, ims: nowMs }, keyOf(cfg.secret), {
     algorithm: ALGORITHM,
     issuer: cfg.issuer,
     audience: cfg.audience,
@@ -50,8 +58,67 @@ function maxLifetimeByAudience(cfg: TokenConfig): ReadonlyMap<string, number> {
   return new Map([
     [cfg.audience, cfg.ttlSeconds],
     [checkInAudience(cfg), CHECK_IN_LINK_SECONDS],
+    ...ACCOUNT_LINK_PURPOSES.map((p) => [accountAudience(cfg, p), ACCOUNT_LINK_SECONDS[p]] as const),
   ]);
 }
+
+/**
+ * The links of account emails, one audience each (a link of one purpose is
+ * never taken for another, nor for an access token): verifying an address
+ * (48 hours), resetting a password (30 minutes), confirming a new address
+ * (24 hours). Each names one account, one address where it matters, and its
+ * own id (`jti`), by which it is used once.
+ */
+export const ACCOUNT_LINK_PURPOSES = ['verify-email', 'password-reset', 'email-change'] as const;
+export type AccountLinkPurpose = (typeof ACCOUNT_LINK_PURPOSES)[number];
+export const ACCOUNT_LINK_SECONDS: Readonly<Record<AccountLinkPurpose, number>> = {
+  'verify-email': 48 * 3600,
+  'password-reset': 30 * 60,
+  'email-change': 24 * 3600,
+};
+const accountAudience = (cfg: TokenConfig, purpose: AccountLinkPurpose) => `${cfg.audience}:${purpose}`;
+
+export interface AccountLink {
+  userId: string;
+  /** The link's own id: it is used once (a claim of this id). */
+  linkId: string;
+  /** The address it was sent to (verify-email, email-change). */
+  email?: string;
+  issuedAtMs: number;
+  expiresAt: Date;
+}
+
+export function signAccountLink(cfg: TokenConfig, purpose: AccountLinkPurpose, link: { userId: string; email?: string }, nowMs: number): { token: string; linkId: string; expiresAt: Date } {
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const linkId = randomUUID();
+  const exp = nowSeconds + ACCOUNT_LINK_SECONDS[purpose];
+  const token = jwt.sign({ iat: nowSeconds, exp, ims: nowMs, ...(link.email ? { em: link.email } : {}) }, keyOf(cfg.secret), {
+    algorithm: ALGORITHM,
+    issuer: cfg.issuer,
+    audience: accountAudience(cfg, purpose),
+    subject: link.userId,
+    jwtid: linkId,
+  });
+  return { token, linkId, expiresAt: new Date(exp * 1000) };
+}
+
+/** The link's account, id and address, or undefined for any link that is not good (expired, tampered, another purpose, malformed). */
+export function verifyAccountLink(cfg: TokenConfig, purpose: AccountLinkPurpose, token: string, nowSeconds: number): AccountLink | undefined {
+  const payload = verifyToken(cfg, token, accountAudience(cfg, purpose), nowSeconds);
+  if (!payload) return undefined;
+  const { sub, jti, em, exp } = payload;
+  if (typeof sub !== 'string' || !sub || typeof jti !== 'string' || !jti) return undefined;
+  if (em !== undefined && typeof em !== 'string') return undefined;
+  if ((purpose === 'verify-email' || purpose === 'email-change') && typeof em !== 'string') return undefined;
+  return { userId: sub, linkId: jti, ...(typeof em === 'string' ? { email: em } : {}), issuedAtMs: issuedAtMs(payload), expiresAt: new Date(exp * 1000) };
+}
+
+const issuedAtMs = (payload: { iat: number; ims?: unknown }): number => {
+  const ims = payload.ims;
+  // `ims` must agree with `iat` (same second): a token cannot claim a later issue than it was signed with.
+  if (typeof ims === 'number' && Number.isInteger(ims) && Math.floor(ims / 1000) === payload.iat) return ims;
+  return payload.iat * 1000;
+};
 
 /** A check-in email's links: their own audience (never an access token, nor one of another purpose), good for 14 days. */
 export const CHECK_IN_LINK_SECONDS = 14 * 86_400;
@@ -98,7 +165,7 @@ export function verifyAccessToken(cfg: TokenConfig, token: string, nowSeconds: n
   if (!payload) return undefined;
   const { exp, sub, jti } = payload;
   if (typeof sub !== 'string' || !sub || typeof jti !== 'string' || !jti) return undefined;
-  return { userId: sub, jti, expiresAt: new Date(exp * 1000) };
+  return { userId: sub, jti, expiresAt: new Date(exp * 1000), issuedAtMs: issuedAtMs(payload) };
 }
 
 function verifyToken(cfg: TokenConfig, token: string, audience: string, nowSeconds: number): (jwt.JwtPayload & { iat: number; exp: number }) | undefined {

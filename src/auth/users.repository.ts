@@ -10,7 +10,15 @@ export type User = UserDoc;
 export interface AccessEntry {
   _id: string;
   roles: { admin: boolean; coordinatorOf: string[] };
+  /** Tokens issued at or before this millisecond are ended, but `notBeforeExcept`. */
+  notBeforeMs?: number;
+  notBeforeExcept?: string;
 }
+
+/** Whether an account's address is confirmed (accounts older than verification count as confirmed). */
+export const isVerified = (u: Pick<User, 'emailVerified'>): boolean => u.emailVerified !== false;
+
+export type EmailChangeResult = 'changed' | 'taken' | 'gone';
 
 export interface UsersRepository {
   /** Inserts the user, then claims its email; false (and nothing left behind) if the email is taken. */
@@ -22,6 +30,22 @@ export interface UsersRepository {
   setAdmin(id: string, admin: boolean): Promise<void>;
   /** Who looks after a program: its coordinators, or the admins when it has none (few; read when they are to be told something). */
   coordinatorsOf(program: string): Promise<User[]>;
+  /** Marks the address confirmed (only if it is still the account's address). */
+  markVerified(id: string, email: string, at: Date): Promise<boolean>;
+  /** A new password hash; every token issued at or before `at` is ended but `keepJti`. */
+  setPassword(id: string, passwordHash: string, at: Date, keepJti?: string): Promise<void>;
+  /** Ends every token issued at or before `at` (sign-out everywhere), but `keepJti`. */
+  endTokens(id: string, at: Date, keepJti?: string): Promise<void>;
+  setPendingEmail(id: string, pending: { email: string; linkId: string; requestedAt: Date }): Promise<void>;
+  /**
+   * Moves the account to a new address: claims the new address's login entry
+   * (of two accounts confirming one address at once, exactly one insert wins),
+   * then the account, then gives up the old entry. Confirming again after a
+   * crash half-way finishes it.
+   */
+  changeEmail(id: string, from: string, to: string, at: Date): Promise<EmailChangeResult>;
+  /** Uses a single-use link: true the first time, false ever after. */
+  useLink(link: { linkId: string; purpose: string; userId: string; expiresAt: Date }, at: Date): Promise<boolean>;
   revokeToken(jti: string, expiresAt: Date): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
   /** Revoked tokens that have not expired yet (few: logouts within one token lifetime). */
@@ -32,18 +56,93 @@ export interface UsersRepository {
 // Role changes and revocations are also published on the change feed, whoever
 // makes them (the API, create-admin, the demo seed), so that every API
 // instance's access cache drops what it held.
+// A login entry whose account has another address is left by an email change
+// that stopped between its claim and the account's update; past this age (no
+// confirmation still running) a new account may take the address.
+const STALE_LOGIN_MS = 10 * 60_000;
+
 export function createUsersRepository(conn: Connection, feed: ChangeFeed): UsersRepository {
-  const { User, Login, RevokedToken } = authModels(conn);
+  const { User, Login, RevokedToken, UsedLink } = authModels(conn);
+  /** The address's login entry is an orphan: no account, or an account now at another address, and old enough. */
+  const releaseStaleLogin = async (email: string, now: Date): Promise<boolean> => {
+    const login = await Login.findById(email).lean();
+    if (!login) return true;
+    const owner = await User.findById(login.userId).select({ email: 1 }).lean<{ email: string }>();
+    if (owner?.email === email) return false;
+    if (login.createdAt && now.getTime() - new Date(login.createdAt).getTime() < STALE_LOGIN_MS) return false;
+    await Login.deleteOne({ _id: email, userId: login.userId });
+    return true;
+  };
+  const announce = (id: string) => feed.announce({ kind: 'user', id }, id);
   return atRepositoryEdge<UsersRepository>({
     async create(user) {
       // The user document first, then the claim: a crash in between leaves an
       // unreachable user, never an email that nobody can register again.
       await User.create(user);
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          await Login.create({ _id: user.email, userId: user._id, createdAt: user.createdAt });
+          return true;
+        } catch (err) {
+          if (isDuplicateKey(err) && attempt === 0 && (await releaseStaleLogin(user.email, user.createdAt))) continue;
+          await User.deleteOne({ _id: user._id });
+          if (isDuplicateKey(err)) return false;
+          throw err;
+        }
+      }
+    },
+    async markVerified(id, email, at) {
+      const user = await User.findById(id).select({ email: 1 }).lean<{ email: string }>();
+      if (!user || user.email !== email) return false;
+      await User.updateOne({ _id: id }, { $set: { emailVerified: true, emailVerifiedAt: at } });
+      return true;
+    },
+    async setPassword(id, passwordHash, at, keepJti) {
+      await User.updateOne(
+        { _id: id },
+        keepJti
+          ? { $set: { passwordHash, passwordChangedAt: at, tokensNotBefore: at, tokensNotBeforeExcept: keepJti } }
+          : { $set: { passwordHash, passwordChangedAt: at, tokensNotBefore: at }, $unset: { tokensNotBeforeExcept: 1 } },
+      );
+      await announce(id);
+    },
+    async endTokens(id, at, keepJti) {
+      await User.updateOne(
+        { _id: id },
+        keepJti ? { $set: { tokensNotBefore: at, tokensNotBeforeExcept: keepJti } } : { $set: { tokensNotBefore: at }, $unset: { tokensNotBeforeExcept: 1 } },
+      );
+      await announce(id);
+    },
+    async setPendingEmail(id, pending) {
+      await User.updateOne({ _id: id }, { $set: { pendingEmail: pending } });
+    },
+    async changeEmail(id, from, to, at) {
+      let claimed = false;
+      for (let attempt = 0; !claimed; attempt += 1) {
+        try {
+          await Login.create({ _id: to, userId: id, createdAt: at });
+          claimed = true;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          const holder = await Login.findById(to).lean();
+          if (holder?.userId === id) claimed = true; // ours already: a confirmation that stopped half-way
+          else if (attempt > 0 || !(await releaseStaleLogin(to, at))) return 'taken';
+        }
+      }
+      const res = await User.updateOne({ _id: id }, { $set: { email: to, emailVerified: true, emailVerifiedAt: at }, $unset: { pendingEmail: 1 } });
+      if (res.matchedCount === 0) {
+        await Login.deleteOne({ _id: to, userId: id });
+        return 'gone';
+      }
+      if (from !== to) await Login.deleteOne({ _id: from, userId: id });
+      await announce(id);
+      return 'changed';
+    },
+    async useLink(link, at) {
       try {
-        await Login.create({ _id: user.email, userId: user._id });
+        await UsedLink.create({ _id: link.linkId, purpose: link.purpose, userId: link.userId, usedAt: at, expiresAt: link.expiresAt });
         return true;
       } catch (err) {
-        await User.deleteOne({ _id: user._id });
         if (isDuplicateKey(err)) return false;
         throw err;
       }
@@ -52,29 +151,39 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
       return (await User.findById(id).lean<User>()) ?? undefined;
     },
     async accessEntry(id) {
-      const doc = await User.findById(id).select({ roles: 1 }).lean<{ _id: string; roles?: Partial<AccessEntry['roles']> }>();
+      const doc = await User.findById(id)
+        .select({ roles: 1, tokensNotBefore: 1, tokensNotBeforeExcept: 1 })
+        .lean<{ _id: string; roles?: Partial<AccessEntry['roles']>; tokensNotBefore?: Date; tokensNotBeforeExcept?: string }>();
       if (!doc) return undefined;
-      return { _id: doc._id, roles: { admin: Boolean(doc.roles?.admin), coordinatorOf: [...(doc.roles?.coordinatorOf ?? [])] } };
+      return {
+        _id: doc._id,
+        roles: { admin: Boolean(doc.roles?.admin), coordinatorOf: [...(doc.roles?.coordinatorOf ?? [])] },
+        ...(doc.tokensNotBefore ? { notBeforeMs: new Date(doc.tokensNotBefore).getTime() } : {}),
+        ...(doc.tokensNotBeforeExcept ? { notBeforeExcept: doc.tokensNotBeforeExcept } : {}),
+      };
     },
     async findByEmail(email) {
       const login = await Login.findById(email).lean();
       if (!login) return undefined;
-      return (await User.findById(login.userId).lean<User>()) ?? undefined;
+      const user = await User.findById(login.userId).lean<User>();
+      // An entry left by an email change that stopped half-way names an account now at another address.
+      return user?.email === email ? user : undefined;
     },
     async setCoordinatorOf(id, programs) {
       const res = await User.updateOne({ _id: id }, { $set: { 'roles.coordinatorOf': programs } });
       if (res.matchedCount === 0) return undefined;
-      await feed.announce({ kind: 'user', id }, id);
+      await announce(id);
       return (await User.findById(id).lean<User>()) ?? undefined;
     },
     async coordinatorsOf(program) {
-      const coordinators = await User.find({ 'roles.coordinatorOf': program }).lean<User[]>();
+      // Nothing but the verification email goes to an address not yet confirmed.
+      const coordinators = (await User.find({ 'roles.coordinatorOf': program }).lean<User[]>()).filter(isVerified);
       if (coordinators.length > 0) return coordinators;
-      return User.find({ 'roles.admin': true }).lean<User[]>();
+      return (await User.find({ 'roles.admin': true }).lean<User[]>()).filter(isVerified);
     },
     async setAdmin(id, admin) {
       await User.updateOne({ _id: id }, { $set: { 'roles.admin': admin } });
-      await feed.announce({ kind: 'user', id }, id);
+      await announce(id);
     },
     async revokeToken(jti, expiresAt) {
       try {
@@ -90,6 +199,8 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
     },
     async deleteExpiredRevocations(now) {
       const res = await RevokedToken.deleteMany({ expiresAt: mongoose.trusted({ $lte: now }) });
+      // Used links past their expiry can no longer be presented: their entries go with the revocations.
+      await UsedLink.deleteMany({ expiresAt: mongoose.trusted({ $lte: now }) });
       return res.deletedCount;
     },
     async revokedSince(now) {

@@ -21,6 +21,8 @@ export interface RouteResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** On a public route, whose act this was (the account a signed link named): the audit records it as the actor. */
+  auditActorId?: string;
 }
 
 /**
@@ -94,11 +96,12 @@ export function mountRoutes(specs: readonly RouteSpec[], guards: MountGuards): R
       const actor = (res.locals.actor as Actor | undefined) ?? ANONYMOUS;
       const input = { params, query, body, actor, req, res };
       const result = await spec.handle(input);
-      if (spec.audit && result.status < 400 && actor.id) {
+      const actorId = actor.id || result.auditActorId;
+      if (spec.audit && result.status < 400 && actorId) {
         const subjectIds = spec.audit.subjects?.(input, result) ?? [];
         if (spec.audit.decision || isAuditedRead(actor, subjectIds)) {
           await guards.audit({
-            actorId: actor.id,
+            actorId,
             subjectIds,
             action: spec.audit.action,
             route: `${spec.method.toUpperCase()} ${spec.path}`,

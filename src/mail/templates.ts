@@ -29,6 +29,14 @@ export interface TemplateData {
   'concern-raised': { displayName: string };
   'match-ongoing-asked': { displayName: string };
   'checkin-alert': { displayName: string };
+  /** `link`: the single-use verification link (a URL under the public URL). */
+  'verify-email': { displayName: string; link: string; crisisLine: string };
+  'password-reset': { displayName: string; link: string };
+  /** To the new address. */
+  'email-change-confirm': { displayName: string; link: string };
+  /** To the old address: `resetLink` is where a password reset starts. */
+  'email-change-notice': { displayName: string; resetLink: string };
+  'password-changed': { displayName: string; resetLink: string };
 }
 export type TemplateName = keyof TemplateData;
 
@@ -52,6 +60,11 @@ export const TEMPLATE_AUDIENCE: { readonly [N in TemplateName]: Audience } = {
   'concern-raised': 'coordinator',
   'match-ongoing-asked': 'member',
   'checkin-alert': 'coordinator',
+  'verify-email': 'member',
+  'password-reset': 'member',
+  'email-change-confirm': 'member',
+  'email-change-notice': 'member',
+  'password-changed': 'member',
 };
 
 interface TemplateText {
@@ -60,6 +73,8 @@ interface TemplateText {
   paragraphs: readonly string[];
   /** The words of the link back to the service. */
   action: string;
+  /** Where that link leads (a value that must be under the public URL); the public URL itself when absent. */
+  link?: string;
 }
 
 interface Layout {
@@ -218,6 +233,68 @@ const TEMPLATES: { readonly [N in TemplateName]: Readonly<Record<Language, Templ
       action: 'Open your alerts',
     },
   },
+  // Sent at sign-up, and again on request: the only email an unconfirmed address receives.
+  'verify-email': {
+    en: {
+      subject: 'Please confirm your email address',
+      paragraphs: [
+        'Hello {displayName}, and welcome. Please confirm that this email address is yours.',
+        'Open the link below within 48 hours. It works once. Until you confirm, you can complete your profile and read your proposals, but no introduction can be made for you.',
+        'If you did not sign up, you can ignore this email: nothing will be sent to this address again unless someone confirms it.',
+        'If you are in crisis, call or text {crisisLine}. You do not have to wait for anyone here.',
+      ],
+      action: 'Confirm my email address',
+      link: '{link}',
+    },
+  },
+  'password-reset': {
+    en: {
+      subject: 'Your password reset link',
+      paragraphs: [
+        'Hello {displayName}. Someone, we hope you, asked to reset the password of your account.',
+        'Open the link below within 30 minutes to choose a new password. It works once. Choosing a new password signs you out everywhere else.',
+        'If you did not ask for this, you can ignore this email: your password stays as it is.',
+      ],
+      action: 'Choose a new password',
+      link: '{link}',
+    },
+  },
+  'email-change-confirm': {
+    en: {
+      subject: 'Please confirm your new email address',
+      paragraphs: [
+        'Hello {displayName}. You asked to use this email address for your account.',
+        'Open the link below within 24 hours to confirm it. It works once. Until you do, your account keeps its current address.',
+        'If you did not ask for this, you can ignore this email.',
+      ],
+      action: 'Confirm this address',
+      link: '{link}',
+    },
+  },
+  'email-change-notice': {
+    en: {
+      subject: 'A change to your account',
+      paragraphs: [
+        'Hello {displayName}. Someone asked to move your account to another email address. The change happens only when it is confirmed from that address.',
+        'If this was you, there is nothing more to do here.',
+        'If it was not you, please reset your password now: a reset ends every session, and the change cannot be confirmed without your password.',
+      ],
+      action: 'Reset my password',
+      link: '{resetLink}',
+    },
+  },
+  'password-changed': {
+    en: {
+      subject: 'A change to your account',
+      paragraphs: [
+        'Hello {displayName}. The password of your account was just changed, and every other session was signed out.',
+        'If this was you, there is nothing more to do.',
+        'If it was not you, please reset your password now with the link below.',
+      ],
+      action: 'Reset my password',
+      link: '{resetLink}',
+    },
+  },
 };
 
 const LAYOUT: Readonly<Record<Language, Layout>> = {
@@ -266,6 +343,13 @@ export function checkPublicUrl(publicUrl: string): string {
   return url.href;
 }
 
+/** A mailed link leads only to the service itself. */
+function linkUnder(publicUrl: string, link: string, template: string): string {
+  const url = new URL(link);
+  if (url.origin !== new URL(publicUrl).origin) throw new Error(`The link of the ${template} mail must lead to the public URL.`);
+  return url.href;
+}
+
 /**
  * A paragraph as HTML: escaped whole after filling, so every value in it is; only
  * then are its line breaks (a multi-line contact block) turned into `<br>`.
@@ -285,12 +369,13 @@ export function renderTemplate<N extends TemplateName>(name: N, data: TemplateDa
   const paragraphs = [...words.paragraphs.map((p) => fill(p, values, name)), layout.signOff];
   const footer = fill(layout.footer, values, name);
   const action = fill(words.action, values, name);
-  const text = [...paragraphs, `${action}: ${publicUrl}`, '--', footer].join('\n\n') + '\n';
+  const href = words.link ? linkUnder(publicUrl, fill(words.link, values, name), name) : publicUrl;
+  const text = [...paragraphs, `${action}: ${href}`, '--', footer].join('\n\n') + '\n';
   const html = [
     '<!doctype html>',
     `<html lang="${language}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>`,
     ...paragraphs.map((p) => `<p>${htmlLines(p)}</p>`),
-    `<p><a href="${escapeHtml(publicUrl)}">${escapeHtml(action)}</a></p>`,
+    `<p><a href="${escapeHtml(href)}">${escapeHtml(action)}</a></p>`,
     `<hr><p><small>${htmlLines(footer)}</small></p>`,
     '</body></html>',
     '',

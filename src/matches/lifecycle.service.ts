@@ -12,7 +12,7 @@ import {
   requireRunAccess,
   type MatchParty,
 } from '../access/policy.ts';
-import type { UsersRepository } from '../auth/users.repository.ts';
+import { isVerified, type UsersRepository } from '../auth/users.repository.ts';
 import type { ChainVersion } from '../db/chain.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Outbox } from '../mail/outbox.service.ts';
@@ -283,6 +283,7 @@ export async function openRequesters(repo: LifecycleRepository): Promise<Readonl
  * 4. make its effects (the emails).
  */
 async function linkMatch(deps: LifecycleDeps, seed: MatchSeed): Promise<string> {
+  await requireVerified(deps, seed);
   if (seed.startState === 'awaiting-sponsor') await takePlace(deps, seed.sponsorId, { matchId: seed.matchId, requestId: seed.requestId }, seed.createdBy);
   try {
     await changeRequest(deps, seed.requestId, seed.createdBy, async (current) => {
@@ -301,6 +302,19 @@ async function linkMatch(deps: LifecycleDeps, seed: MatchSeed): Promise<string> 
   await deps.repo.insertMatch(seed, firstStatus(seed));
   await settle(deps, seed.matchId);
   return seed.matchId;
+}
+
+/** No match is made for an account whose address is not confirmed: the emails of a match could not go to it. */
+async function requireVerified(deps: LifecycleDeps, seed: MatchSeed): Promise<void> {
+  const [newcomer, sponsor] = await Promise.all([deps.users.findById(seed.newcomerId), deps.users.findById(seed.sponsorId)]);
+  if (newcomer && !isVerified(newcomer)) {
+    throw conflict('email-unverified', 'The newcomer has not confirmed their email address yet: no match can be made until they do (the link is in the email we sent them; they can ask for another).', {
+      unverified: 'newcomer',
+    });
+  }
+  if (sponsor && !isVerified(sponsor)) {
+    throw conflict('email-unverified', 'This sponsor has not confirmed their email address yet: no match can be made with them until they do.', { unverified: 'sponsor' });
+  }
 }
 
 /** The hard rules between this newcomer and sponsor now (capacity is the places chain's to say). */
@@ -613,7 +627,7 @@ type Recipient = { id: string } | { coordinatorsOf: string };
 async function mail<N extends TemplateName>(deps: CoreDeps, event: string, to: Recipient, template: N, data: (displayName: string) => TemplateData[N]) {
   const users = 'id' in to ? [await deps.users.findById(to.id)] : await deps.users.coordinatorsOf(to.coordinatorsOf);
   for (const u of users) {
-    if (!u) continue;
+    if (!u || !isVerified(u)) continue; // nothing but the verification email goes to an unconfirmed address
     await deps.outbox.enqueue({ event, recipientId: u._id, to: u.email, template, data: data(u.displayName) });
   }
 }

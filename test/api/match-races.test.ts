@@ -403,7 +403,7 @@ describe('match races: accept against expiry', function () {
   let coordinator: Member;
   let sponsors: Member[];
   // Tokens live an hour; the clock moves 73 hours a round: each request gets one signed now.
-  const now = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(t.tokens, m.id, Math.floor(t.clock().getTime() / 1000)).accessToken}` });
+  const now = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(t.tokens, m.id, t.clock().getTime()).accessToken}` });
   before(async () => {
     t = await startTestApp('match_races_expiry');
     coordinator = await makeCoordinator(t, ['na']);

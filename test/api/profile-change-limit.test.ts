@@ -42,7 +42,7 @@ describe('newcomer profile: at most 3 changes of what proposals depend on in 24 
   });
 
   // A token valid at the test clock's time: these tests move the clock by hours.
-  const auth = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(t.tokens, m.id, Math.floor(t.clock().getTime() / 1000)).accessToken}` });
+  const auth = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(t.tokens, m.id, t.clock().getTime()).accessToken}` });
   const put = (api: supertest.Agent, m: Member, over: Record<string, unknown>) => api.put(PATH).set(auth(m)).send(newcomerBody(over));
   const stored = async (m: Member) => t.db.conn.collection('newcomer_profiles').findOne({ _id: m.id as never });
   const claims = async (m: Member) => (await t.db.conn.collection(PROFILE_CHANGES_COLLECTION).find({ entity: `profile-change:${m.id}` }).toArray()).map((c) => c._id as unknown as string).sort();

@@ -63,7 +63,7 @@ describe('check-ins: weeks of simulated time with worker processes', function ()
   const app = () => t ?? expect.fail('no app outside a test');
   const simNow = () => clock?.now() ?? NaN;
   /** A token signed at the app's clock, as a member's client would hold one. */
-  const bearer = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(app().tokens, m.id, Math.floor(app().clock().getTime() / 1000)).accessToken}` });
+  const bearer = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(app().tokens, m.id, app().clock().getTime()).accessToken}` });
   const domain = () => senderDomain(app().config.mail.from) ?? new URL(PUBLIC_URL).hostname;
   const checkInArrivals = () => arrivals.filter((a) => a.subject === CHECKIN_SUBJECT);
   const arrivedIds = () => new Set(checkInArrivals().map((a) => a.messageId));

@@ -33,6 +33,11 @@ const SAMPLE: { [N in keyof TemplateData]: TemplateData[N] } = {
   'concern-raised': { displayName: COORDINATOR },
   'match-ongoing-asked': { displayName: NEWCOMER },
   'checkin-alert': { displayName: COORDINATOR },
+  'verify-email': { displayName: NEWCOMER, link: `${PUBLIC_URL}account/verify-email?token=abc.def.ghi`, crisisLine: 'Helpline 988' },
+  'password-reset': { displayName: NEWCOMER, link: `${PUBLIC_URL}account/reset-password?token=abc.def.ghi` },
+  'email-change-confirm': { displayName: NEWCOMER, link: `${PUBLIC_URL}account/confirm-email?token=abc.def.ghi` },
+  'email-change-notice': { displayName: NEWCOMER, resetLink: `${PUBLIC_URL}account/forgot-password` },
+  'password-changed': { displayName: SPONSOR, resetLink: `${PUBLIC_URL}account/forgot-password` },
 };
 
 /** The words of a plain-text mail before the footer (which explains why the address receives mail). */
@@ -81,7 +86,9 @@ describe('mail templates: what a message says, and what an onlooker could see', 
           expect(mentionsHealth(preview), preview).to.equal(false);
           expect(preview, 'greets the recipient by name').to.include(SAMPLE[name].displayName);
           expect(rendered.text).to.include(PUBLIC_URL);
-          expect(rendered.html).to.include(`href="${PUBLIC_URL}"`);
+          // Every link leads to the service (an account link to a page under it).
+          expect(rendered.html).to.include(`href="${PUBLIC_URL}`);
+          for (const [, href] of rendered.html.matchAll(/href="([^"]*)"/g)) expect(href!.startsWith(PUBLIC_URL), href).to.equal(true);
         } finally {
           transport.close();
         }
@@ -96,6 +103,18 @@ describe('mail templates: what a message says, and what an onlooker could see', 
     expect(text).to.include('complete your profile').and.include('proposals').and.include('A coordinator reviews every match before anyone is introduced');
     expect(text).to.include('display names only').and.include('Nobody sees your email address or contact details until you both agree');
     expect(text).to.include('If you are in crisis, call or text Helpline 988.');
+  });
+
+  it('when an account mail carries its single-use link, then the text and the HTML lead to that page, and a link to another site is refused', () => {
+    const link = `${PUBLIC_URL}account/verify-email?token=abc.def&x="1"`;
+    const { subject, text, html } = renderTemplate('verify-email', { displayName: 'Sam', link, crisisLine: '988' }, { publicUrl: PUBLIC_URL });
+    expect(subject).to.equal('Please confirm your email address');
+    expect(text).to.include(`Confirm my email address: ${new URL(link).href}`).and.include('48 hours').and.include('It works once');
+    expect(html).to.include(`href="${escapeHtml(new URL(link).href)}"`);
+    expect(() => renderTemplate('password-reset', { displayName: 'Sam', link: 'https://evil.example.com/account/reset-password?token=x' }, { publicUrl: PUBLIC_URL })).to.throw(/must lead to the public URL/);
+    expect(() => renderTemplate('password-reset', { displayName: 'Sam', link: 'javascript:alert(1)' }, { publicUrl: PUBLIC_URL })).to.throw();
+    const reset = renderTemplate('password-reset', { displayName: 'Sam', link: `${PUBLIC_URL}account/reset-password?token=t` }, { publicUrl: PUBLIC_URL });
+    expect(reset.text).to.include('30 minutes').and.include('signs you out everywhere else');
   });
 
   it('when a value holds markup, then the HTML shows it as text and the plain text keeps it as written', () => {

@@ -21,10 +21,31 @@ export interface Member {
   token: string;
 }
 
-export async function registerMember(t: TestApp, over: Record<string, unknown> = {}): Promise<Member> {
+/**
+ * The newest single-use link of `template` recorded for this member (read from
+ * the outbox as it would be mailed), and its token.
+ */
+export async function mailedLink(t: Pick<TestApp, 'db'>, recipientId: string, template: string): Promise<{ url: string; token: string }> {
+  const docs = await t.db.conn.db!.collection('outbox').find({ recipientId, template }).sort({ createdAt: -1 }).toArray();
+  const text = docs[0]?.text as string | undefined;
+  const url = text?.match(/(https?:\/\/\S+\?token=[\w.-]+)/)?.[1];
+  if (!url) throw new Error(`no ${template} link recorded for ${recipientId}`);
+  return { url, token: new URL(url).searchParams.get('token')! };
+}
+
+/** Confirms a member's address through the API, with the link the verification email carries. */
+export async function verifyMember(t: TestApp, id: string): Promise<void> {
+  const { token } = await mailedLink(t, id, 'verify-email');
+  const res = await t.request.post('/api/v1/auth/verify-email').send({ token });
+  if (res.status !== 200) throw new Error(`verification failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** A member registered through the API and (unless `verify: false`) with the address confirmed by the mailed link. */
+export async function registerMember(t: TestApp, over: Record<string, unknown> = {}, opts: { verify?: boolean } = {}): Promise<Member> {
   const body = registration(over);
   const res = await t.request.post('/api/v1/auth/register').send(body);
   if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (opts.verify ?? true) await verifyMember(t, res.body.user.id);
   return { id: res.body.user.id, email: res.body.user.email, token: res.body.accessToken };
 }
 

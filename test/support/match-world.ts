@@ -33,7 +33,7 @@ export function matchWorld(label: string) {
 
   const t = () => app ?? expect.fail('the match world is used outside a test');
   /** A token signed at the injected clock's now: tests move it days ahead, past any token's life. */
-  const bearer = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(t().tokens, m.id, Math.floor(t().clock().getTime() / 1000)).accessToken}` });
+  const bearer = (m: Member) => ({ Authorization: `Bearer ${signAccessToken(t().tokens, m.id, t().clock().getTime()).accessToken}` });
   async function person(name: string, make: (account: Record<string, unknown>) => Promise<Member>): Promise<Person> {
     return { ...(await make({ displayName: name })), name };
   }

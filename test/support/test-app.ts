@@ -36,6 +36,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     // Generous by default so that tests registering many members are not throttled;
     // the throttling tests set their own limits.
     REGISTRATIONS_PER_IP_PER_HOUR: '10000',
+    ACCOUNT_REQUESTS_PER_IP_PER_15_MIN: '100000',
     ...env,
   });
   await prepareDatabase(db.conn, { buildIndexes: false, now: clock() });
