@@ -6,7 +6,7 @@ import type { Connection } from 'mongoose';
 import { createAuditRepository, createPseudonymsRepository } from './audit/audit.repository.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { createAuditor } from './audit/audit.service.ts';
-import { authRoutes } from './auth/auth.routes.ts';
+import { authDepsFor, authRoutes } from './auth/auth.routes.ts';
 import type { TokenConfig } from './auth/tokens.ts';
 import type { AccessCache } from './auth/access-cache.ts';
 import { createUsersRepository } from './auth/users.repository.ts';
@@ -43,6 +43,7 @@ import type { MatchingDeps } from './matching/matching.service.ts';
 import { ownVetting, type VettingDeps } from './vetting/vetting.service.ts';
 import { checkInsRoutes } from './checkins/checkins.routes.ts';
 import { checkInPages } from './checkins/checkins.pages.ts';
+import { accountPages } from './auth/account.pages.ts';
 import type { CheckInDeps } from './checkins/checkins.service.ts';
 import { reportConcern } from './matches/lifecycle.service.ts';
 
@@ -125,20 +126,22 @@ export function createApp(deps: AppDeps): App {
     placesChanged: (id, by) => engine.placesChanged(id, by),
   };
 
+  const authDeps = authDepsFor({
+    outbox,
+    crisisLine: deps.config.crisisLine,
+    log: deps.logger,
+    users,
+    access,
+    tokens: deps.tokens,
+    clock: deps.clock,
+    rateLimits: deps.config.rateLimits,
+    programExists: (key: string) => programs.exists(key),
+  });
+
   const checkIns = checkInsCore({ config: deps.config, conn: deps.conn, clock, log: deps.logger, outbox, tokens: deps.tokens, lifecycle: lifecycleDeps });
 
   const routes: RouteSpec[] = [
-    ...authRoutes({
-      outbox,
-      crisisLine: deps.config.crisisLine,
-      log: deps.logger,
-      users,
-      access,
-      tokens: deps.tokens,
-      clock: deps.clock,
-      rateLimits: deps.config.rateLimits,
-      programExists: (key) => programs.exists(key),
-    }),
+    ...authRoutes(authDeps),
     ...programsRoutes({ programs, programsChanged: (by) => engine.programsChanged(by), clock }),
     ...profilesRoutes({
       profiles,
@@ -205,6 +208,9 @@ export function createApp(deps: AppDeps): App {
       },
     }),
   );
+
+  // The pages an account email's links open (verify, reset, confirm a new address; HTML, no sign-in).
+  app.use(accountPages({ auth: authDeps, log: deps.logger, ipLimitPer15Min: deps.config.rateLimits.accountRequestsPerIpPer15Min, audit: (entry) => auditor.record(entry) }));
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../http/route.ts';
-import { accountIpLimiter, accountLimiter, loginLimiters, quietLimit, registrationLimiter } from '../http/rate-limit.ts';
+import { accountIpLimiter, accountLimiter, loginLimiters, quietLimit, registrationLimiter, type LoginLimiters } from '../http/rate-limit.ts';
 import {
   acceptedView,
   changeEmailBody,
@@ -25,6 +25,23 @@ import { normaliseEmail } from './auth.schemas.ts';
 export interface AuthRouteDeps extends auth.AuthDeps {
   programExists(key: string): Promise<boolean>;
   rateLimits: { loginFailuresPerMinute: number; registrationsPerIpPerHour: number; accountRequestsPerIpPer15Min: number };
+  /** The sign-in limiters (made by `authDepsFor`, whose `clearLoginFailures` clears their email counts). */
+  login: LoginLimiters;
+}
+
+/**
+ * The account deps every door to them shares (the JSON routes and the pages
+ * links open): one sign-in limiter, whose email counts a completed reset clears,
+ * and one count of reset emails per address.
+ */
+export function authDepsFor<D extends auth.AuthDeps & { rateLimits: { loginFailuresPerMinute: number } }>(deps: D): D & { login: LoginLimiters } {
+  const login = loginLimiters(deps.rateLimits.loginFailuresPerMinute);
+  return {
+    ...deps,
+    login,
+    clearLoginFailures: (email: string) => login.clearEmail(email),
+    resetMailsPerEmail: deps.resetMailsPerEmail ?? quietLimit(15 * 60_000, 3),
+  };
 }
 
 /** The same words whether or not an account has the address (a reset never tells who has an account). */
@@ -35,14 +52,9 @@ export const RESET_ACCEPTED = {
 
 const HOUR = 3_600_000;
 
-export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
-  const login = loginLimiters(deps.rateLimits.loginFailuresPerMinute);
-  const perIp = () => accountIpLimiter(deps.rateLimits.accountRequestsPerIpPer15Min);
-  const d: AuthRouteDeps = {
-    ...deps,
-    clearLoginFailures: (email) => login.clearEmail(email),
-    resetMailsPerEmail: deps.resetMailsPerEmail ?? quietLimit(15 * 60_000, 3),
-  };
+export function authRoutes(d: AuthRouteDeps): RouteSpec[] {
+  const { login } = d;
+  const perIp = () => accountIpLimiter(d.rateLimits.accountRequestsPerIpPer15Min);
   const tokenId = (res: { locals: Record<string, unknown> }) => res.locals.tokenId as string;
   return [
     defineRoute({
@@ -52,7 +64,7 @@ export function authRoutes(deps: AuthRouteDeps): RouteSpec[] {
       tag: 'Accounts',
       access: 'public',
       body: registerBody,
-      before: [registrationLimiter(deps.rateLimits.registrationsPerIpPerHour)],
+      before: [registrationLimiter(d.rateLimits.registrationsPerIpPerHour)],
       responses: { 201: { description: 'The account (not yet verified) and an access token', schema: registerResponse }, 409: { description: 'Email taken' } },
       handle: async ({ body }) => ({ status: 201, body: await auth.register(d, body) }),
     }),

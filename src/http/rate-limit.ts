@@ -16,7 +16,7 @@ function limiter(opts: Partial<Options> & { slug: string; detail: string; extens
       // express-rate-limit's store sets resetTime from the wall clock (it takes no clock), so
       // the wait is measured on the same clock; the service's injected clock would not match it.
       const retryAfterSeconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
-      next(new AppError('rate-limited', slug, detail, { retryAfterSeconds, ...extensions }));
+      next(new AppError('rate-limited', slug, detail, { retryAfterSeconds, ...(extensions ? { members: extensions } : {}) }));
     },
   });
 }

@@ -1,6 +1,19 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
-import { bearer, GOOD_PASSWORD, makeAdmin, makeCoordinator, newcomerBody, registerMember, registration, sponsorBody, withNewcomer, withSponsor, type Member } from '../support/factories.ts';
+import {
+  bearer,
+  GOOD_PASSWORD,
+  mailedLink,
+  makeAdmin,
+  makeCoordinator,
+  newcomerBody,
+  registerMember,
+  registration,
+  sponsorBody,
+  withNewcomer,
+  withSponsor,
+  type Member,
+} from '../support/factories.ts';
 
 /**
  * Every route × seven actors, as the access policy says: deny by default
@@ -22,6 +35,12 @@ interface World {
   liveMatchId: string;
   endedMatchId: string;
   concernId: string;
+  /**
+   * The public account routes act on a link's token, not on the caller: each
+   * kind of caller gets a mailed link of an account of its own (a verification
+   * link of an unconfirmed account, a reset link, a change of address asked for).
+   */
+  links: Record<'verify' | 'reset' | 'emailChange', Record<ActorName, string>>;
 }
 
 interface Row {
@@ -52,10 +71,21 @@ const programBody = {
   experiences: [],
 };
 
+/** The password the members choose in `PUT /api/v1/me/password` (after the rows that sign in with the first one). */
+const NEW_PASSWORD = 'another quiet river at dusk 43';
+
 // Reads first, writes last (a write may change what a later read of the same actor finds).
 const ROWS: Record<string, Row> = {
   'POST /api/v1/auth/register': { body: () => registration(), expect: all(201) },
   'POST /api/v1/auth/login': { body: (w) => ({ email: w.spare.email, password: GOOD_PASSWORD }), expect: all(200) },
+  // Public: whoever holds the link (an unconfirmed account's own), signed in or not, and whoever they are.
+  'POST /api/v1/auth/verify-email': { body: (w, actor) => ({ token: w.links.verify[actor] }), expect: all(200) },
+  // Public, and the same answer for anyone (it never tells who has an account).
+  'POST /api/v1/auth/password-reset': { body: (w) => ({ email: w.spare.email }), expect: all(202) },
+  'POST /api/v1/auth/password-reset/confirm': { body: (w, actor) => ({ token: w.links.reset[actor], password: NEW_PASSWORD }), expect: all(204) },
+  'POST /api/v1/auth/email-change/confirm': { body: (w, actor) => ({ token: w.links.emailChange[actor] }), expect: all(200) },
+  // Any member, for their own account (every one here has confirmed their address already: 409).
+  'POST /api/v1/auth/resend-verification': { expect: member(409) },
   'GET /api/v1/me': { expect: member(200) },
   'GET /api/v1/programs': { expect: member(200) },
   'GET /api/v1/me/newcomer-profile': {
@@ -144,9 +174,15 @@ const ROWS: Record<string, Row> = {
     expect: member(200),
   },
   'PUT /api/v1/me/sponsor-profile': { body: () => sponsorBody(), expect: member(200) },
+  // Asks only (the address changes when the link is used): a new address of each member's own.
+  'PUT /api/v1/me/email': { body: () => ({ password: GOOD_PASSWORD, newEmail: registration().email }), expect: member(202) },
   'POST /api/v1/auth/logout': { freshToken: true, expect: member(204) },
+  // After the rows that sign in with the first password; the token that asks goes on (every other one ends).
+  'PUT /api/v1/me/password': { body: () => ({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD }), expect: member(204) },
   // Last: withdraws the request (and its live match).
   'DELETE /api/v1/match-requests/{id}': { params: (w) => ({ id: w.requestId }), expect: { ...all(404), anonymous: 401, newcomer: 204 } },
+  // The very last: every token of the caller's account ends, the one presented included.
+  'POST /api/v1/auth/logout-all': { expect: member(204) },
 };
 
 // The standard members, and the extension members a client needs to act (the match's state and the steps allowed from it, the request in the way).
@@ -175,6 +211,7 @@ describe('access matrix: every route × every kind of caller', () => {
         liveMatchId: '',
         endedMatchId: '',
         concernId: '',
+        links: { verify: {}, reset: {}, emailChange: {} } as World['links'],
       };
     });
     const { newcomer, sponsor } = w.members;
@@ -201,6 +238,18 @@ describe('access matrix: every route × every kind of caller', () => {
     expect(run.status).to.equal(201);
     w.runId = run.body.id;
     w.weights = (await t.request.get('/api/v1/programs/na/matching-weights').set(bearer(coordinator))).body;
+    // One account per kind of caller and per link: an unconfirmed one's verification link, a reset link, a change of address asked for.
+    for (const actor of ACTORS) {
+      const unconfirmed = await registerMember(t, {}, { verify: false });
+      w.links.verify[actor] = (await mailedLink(t, unconfirmed.id, 'verify-email')).token;
+      const forgetful = await registerMember(t);
+      expect((await t.request.post('/api/v1/auth/password-reset').send({ email: forgetful.email })).status).to.equal(202);
+      w.links.reset[actor] = (await mailedLink(t, forgetful.id, 'password-reset')).token;
+      const moving = await registerMember(t);
+      const asked = await t.request.put('/api/v1/me/email').set(bearer(moving)).send({ password: GOOD_PASSWORD, newEmail: registration().email });
+      expect(asked.status, JSON.stringify(asked.body)).to.equal(202);
+      w.links.emailChange[actor] = (await mailedLink(t, moving.id, 'email-change-confirm')).token;
+    }
   });
   after(async () => {
     await t.close();

@@ -11,9 +11,10 @@ import { GOOD_PASSWORD, newcomerBody, registration, sponsorBody } from '../suppo
 import { parseMail } from '../support/smtp.ts';
 
 // `npm start` with no configuration, driven over HTTP only, the way the README's
-// walk-through does it: a match from the request to both accepts, and the
-// lifecycle's emails written once each as .eml files under DATA_DIR/outbox by
-// the delivery job that runs inside the API.
+// walk-through does it: each member confirms their address with the link of the
+// verification email read from DATA_DIR/outbox, then a match from the request to
+// both accepts, and the lifecycle's emails written once each as .eml files under
+// DATA_DIR/outbox by the delivery job that runs inside the API.
 
 interface Running {
   proc: ChildProcess;
@@ -52,7 +53,7 @@ async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeo
 }
 
 describe('npm start: the match lifecycle through HTTP, and its emails without configuration', function () {
-  this.timeout(150_000);
+  this.timeout(180_000);
   let dataDir: string;
   const started: Running[] = [];
 
@@ -68,7 +69,7 @@ describe('npm start: the match lifecycle through HTTP, and its emails without co
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('when a newcomer asks, a coordinator makes the match and both accept, then the four lifecycle emails are written once each as .eml files', async () => {
+  it('when the members confirm their addresses by the mailed links, a newcomer asks, a coordinator makes the match and both accept, then the lifecycle emails are written once each as .eml files', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
     delete env.SMTP_URL;
     delete env.JOBS_IN_API;
@@ -94,7 +95,32 @@ describe('npm start: the match lifecycle through HTTP, and its emails without co
     };
     const register = async (displayName: string): Promise<Member> => {
       const body = await expectStatus(201, undefined, 'POST', '/api/v1/auth/register', registration({ displayName }));
+      expect(body.user).to.include({ emailVerified: false });
       return { id: body.user.id, email: body.user.email, token: body.accessToken };
+    };
+    // The emails: .eml files under DATA_DIR/outbox, written by the delivery job (every 15 seconds inside the API).
+    const outbox = join(dataDir, 'outbox');
+    const written = async (): Promise<Written[]> => {
+      const files = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')) : [];
+      return Promise.all(
+        files.map(async (file) => {
+          const mail = await parseMail(readFileSync(join(outbox, file), 'utf8'));
+          return { file, to: mail.to && !Array.isArray(mail.to) ? mail.to.text : '', subject: mail.subject ?? '', text: mail.text ?? '' };
+        }),
+      );
+    };
+    // As the README does it: the link of the member's verification email, its token posted to the API.
+    const verify = async (m: Member) => {
+      let mail: Written | undefined;
+      const find = async () => Boolean((mail = (await written()).find((w) => w.to === m.email && w.subject === 'Please confirm your email address')));
+      await waitFor(`the verification email to ${m.email}`, find, 60_000, api.out);
+      const link = /(http:\/\/\S+\/account\/verify-email\?token=([\w.-]+))/.exec(mail!.text);
+      expect(link, mail!.text).to.not.equal(null);
+      expect(link![1]!.startsWith(`${url}/`), link![1]).to.equal(true);
+      const verified = await expectStatus(200, undefined, 'POST', '/api/v1/auth/verify-email', { token: link![2] });
+      expect(verified.user).to.include({ id: m.id, emailVerified: true });
+      // A link works once.
+      expect((await call(undefined, 'POST', '/api/v1/auth/verify-email', { token: link![2] })).status).to.equal(400);
     };
 
     // The first admin, as the README makes them: create-admin beside the running server, the password on stdin.
@@ -104,12 +130,15 @@ describe('npm start: the match lifecycle through HTTP, and its emails without co
     expect(createAdmin.out()).to.match(/created admin [0-9a-f-]{36}/);
     const admin = (await expectStatus(200, undefined, 'POST', '/api/v1/auth/login', { email: adminEmail, password: GOOD_PASSWORD })).accessToken as string;
 
+    // Three members register; each confirms their address with the link mailed to it (no match is made for an unconfirmed one).
     const coordinator = await register('Casey');
-    await expectStatus(200, admin, 'PUT', `/api/v1/admin/users/${coordinator.id}/roles`, { coordinatorOf: ['na'] });
     const sponsor = await register('Robin');
+    const newcomer = await register('Nia');
+    for (const m of [coordinator, sponsor, newcomer]) await verify(m);
+
+    await expectStatus(200, admin, 'PUT', `/api/v1/admin/users/${coordinator.id}/roles`, { coordinatorOf: ['na'] });
     await expectStatus(200, sponsor.token, 'PUT', '/api/v1/me/sponsor-profile', sponsorBody());
     await expectStatus(200, coordinator.token, 'POST', `/api/v1/sponsors/${sponsor.id}/vet`, { approved: true });
-    const newcomer = await register('Nia');
     await expectStatus(200, newcomer.token, 'PUT', '/api/v1/me/newcomer-profile', newcomerBody());
 
     // The newcomer asks; the coordinator finds the request in the queue, with the sponsor proposed, and makes the match.
@@ -136,18 +165,11 @@ describe('npm start: the match lifecycle through HTTP, and its emails without co
     expect((await expectStatus(200, newcomer.token, 'GET', `/api/v1/matches/${matchId}`)).contact).to.include({ email: sponsor.email });
     expect((await expectStatus(200, sponsor.token, 'GET', `/api/v1/matches/${matchId}`)).contact).to.include({ email: newcomer.email });
 
-    // The delivery job runs every 15 seconds inside the API.
-    const outbox = join(dataDir, 'outbox');
-    const written = async (): Promise<Written[]> => {
-      const files = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')) : [];
-      return Promise.all(
-        files.map(async (file) => {
-          const mail = await parseMail(readFileSync(join(outbox, file), 'utf8'));
-          return { file, to: mail.to && !Array.isArray(mail.to) ? mail.to.text : '', subject: mail.subject ?? '', text: mail.text ?? '' };
-        }),
-      );
-    };
+    // Each member: the verification email at registration, the welcome once the address is confirmed.
     const expected = [
+      `${coordinator.email}|Please confirm your email address`,
+      `${sponsor.email}|Please confirm your email address`,
+      `${newcomer.email}|Please confirm your email address`,
       `${coordinator.email}|Welcome`,
       `${sponsor.email}|Welcome`,
       `${newcomer.email}|Welcome`,
