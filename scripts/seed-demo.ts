@@ -341,6 +341,9 @@ async function ensureUser(users: UsersRepository, m: { email: string; displayNam
     consent: { healthData: true, adult: true, termsVersion: TERMS_VERSION, at: now },
     roles: { admin: false, coordinatorOf: [] },
     createdAt: now,
+    // Demo people at example addresses: confirmed, so that the demo's matches can be made.
+    emailVerified: true,
+    emailVerifiedAt: now,
   };
   const existing = await users.findByEmail(m.email);
   if (existing) return { id: existing._id, displayName: existing.displayName, created: false };

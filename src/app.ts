@@ -136,6 +136,7 @@ export function createApp(deps: AppDeps): App {
     clock: deps.clock,
     rateLimits: deps.config.rateLimits,
     programExists: (key: string) => programs.exists(key),
+    verified: (userId: string) => engine.sponsorChanged(userId, userId),
   });
 
   const checkIns = checkInsCore({ config: deps.config, conn: deps.conn, clock, log: deps.logger, outbox, tokens: deps.tokens, lifecycle: lifecycleDeps });

@@ -29,6 +29,8 @@ export interface AuthDeps {
   resetMailsPerEmail?: QuietLimit;
   /** A password-reset request is answered no sooner than this (ms), known address or not (default 250). */
   resetAnswerMs?: number;
+  /** An address was confirmed: what is kept out for unconfirmed accounts (the candidate index) takes the account in. */
+  verified?(userId: string): Promise<void>;
 }
 
 export interface UserView {
@@ -160,6 +162,7 @@ export async function verifyEmail(deps: AuthDeps, token: string): Promise<{ user
   const { user, link } = await useLink(deps, 'verify-email', token, (u, l) => u.email === l.email && !isVerified(u));
   const now = deps.clock();
   if (!(await deps.users.markVerified(user._id, link.email!, now))) throw invalidLink();
+  await deps.verified?.(user._id);
   await accountMail(deps, { event: 'registered', user, to: user.email, template: 'welcome', data: { displayName: user.displayName, crisisLine: deps.crisisLine ?? '988' } }).catch(
     (err: unknown) => deps.log?.warn({ user: user._id, errName: (err as Error)?.name }, 'welcome email not recorded'),
   );
@@ -204,7 +207,7 @@ export async function confirmPasswordReset(deps: AuthDeps, input: { token: strin
   const now = deps.clock();
   await deps.users.setPassword(user._id, await hashPassword(input.password), now);
   deps.access.forgetUser(user._id);
-  if (!isVerified(user)) await deps.users.markVerified(user._id, user.email, now);
+  if (!isVerified(user) && (await deps.users.markVerified(user._id, user.email, now))) await deps.verified?.(user._id);
   await deps.clearLoginFailures?.(user.email);
   await accountMail(deps, { event: `password-changed-${link.linkId}`, user, to: user.email, template: 'password-changed', data: { displayName: user.displayName, resetLink: resetPage(deps) } }).catch(
     (err: unknown) => deps.log?.warn({ user: user._id, errName: (err as Error)?.name }, 'password-changed notice not recorded'),
@@ -267,6 +270,7 @@ export async function confirmEmailChange(deps: AuthDeps, token: string): Promise
   const result = await deps.users.changeEmail(user._id, user.email, link.email!, now);
   if (result === 'taken') throw new AppError('conflict', 'email-taken', 'Another account now uses this address: your account keeps its current one.');
   if (result === 'gone') throw invalidLink();
+  if (!isVerified(user)) await deps.verified?.(user._id);
   const { pendingEmail: _done, ...rest } = user;
   return { user: toUserView({ ...rest, email: link.email!, emailVerified: true, emailVerifiedAt: now }) };
 }

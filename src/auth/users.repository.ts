@@ -24,6 +24,10 @@ export interface UsersRepository {
   /** Inserts the user, then claims its email; false (and nothing left behind) if the email is taken. */
   create(user: User): Promise<boolean>;
   findById(id: string): Promise<User | undefined>;
+  /** Whether the account's address is confirmed (false for no account). */
+  isVerified(id: string): Promise<boolean>;
+  /** The accounts whose address is not confirmed yet (kept out of the candidate index). */
+  unverifiedIds(): Promise<Set<string>>;
   accessEntry(id: string): Promise<AccessEntry | undefined>;
   findByEmail(normalisedEmail: string): Promise<User | undefined>;
   setCoordinatorOf(id: string, programs: string[]): Promise<User | undefined>;
@@ -149,6 +153,14 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
     },
     async findById(id) {
       return (await User.findById(id).lean<User>()) ?? undefined;
+    },
+    async isVerified(id) {
+      const doc = await User.findById(id).select({ emailVerified: 1 }).lean<{ emailVerified?: boolean }>();
+      return doc ? isVerified(doc) : false;
+    },
+    async unverifiedIds() {
+      const docs = await User.find({ emailVerified: false }).select({ _id: 1 }).lean<Array<{ _id: string }>>();
+      return new Set(docs.map((d) => d._id));
     },
     async accessEntry(id) {
       const doc = await User.findById(id)

@@ -5,6 +5,7 @@ import { BoundedMap } from '../lib/bounded-map.ts';
 import { createProfilesRepository, type StoredNewcomer, type StoredSponsor } from '../profiles/profiles.repository.ts';
 import { createProgramsRepository, type StoredProgram } from '../programs/programs.repository.ts';
 import { createVettingRepository } from '../vetting/vetting.repository.ts';
+import { createUsersRepository } from '../auth/users.repository.ts';
 import { isVettedForMatching, requiresSponsorVetting, type VettingDecision } from '../vetting/vetting-rules.ts';
 import { byProgram, createCandidateIndex, type CandidateIndex } from './candidate-index.ts';
 import { rankEligiblePairs, type EligiblePairs } from './eligible-pairs.ts';
@@ -107,6 +108,7 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
   const profiles = createProfilesRepository(deps.conn);
   const programsRepo = createProgramsRepository(deps.conn);
   const vetting = createVettingRepository(deps.conn);
+  const users = createUsersRepository(deps.conn, deps.feed);
   const { feed } = deps;
 
   // The feed position is read before the data, so nothing written in between is missed.
@@ -119,10 +121,11 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     isVettedForMatching(doc.program, programs.get(doc.program), decision);
   const buildIndex = async () => {
     const fresh = createCandidateIndex();
-    const [sponsors, decisions] = await Promise.all([profiles.allSponsors(), vetting.currentAll()]);
+    const [sponsors, decisions, unverified] = await Promise.all([profiles.allSponsors(), vetting.currentAll(), users.unverifiedIds()]);
     // In program order: each program's rows side by side (candidate-index.ts byProgram).
     for (const doc of byProgram(sponsors, (d) => d._id)) {
-      if (!isVetted(doc, decisions.get(doc._id))) continue;
+      // A sponsor whose address is not confirmed is not proposed either: no match could be made with them.
+      if (!isVetted(doc, decisions.get(doc._id)) || unverified.has(doc._id)) continue;
       try {
         fresh.upsertSponsor(toSponsorProfile(doc));
       } catch (err) {
@@ -147,10 +150,10 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     touchedDuringRebuild?.add(userId);
     const mine = ++reloadSeq;
     sponsorReloads.set(userId, mine);
-    const [doc, decision] = await Promise.all([profiles.getSponsor(userId), vetting.current(userId)]);
+    const [doc, decision, verified] = await Promise.all([profiles.getSponsor(userId), vetting.current(userId), users.isVerified(userId)]);
     if (sponsorReloads.get(userId) !== mine) return;
     sponsorReloads.delete(userId);
-    if (doc && isVetted(doc, decision)) index.upsertSponsor(toSponsorProfile(doc));
+    if (doc && verified && isVetted(doc, decision)) index.upsertSponsor(toSponsorProfile(doc));
     else index.removeSponsor(userId);
   };
   // The programs that do not ask for vetting: when they change, sponsors enter or leave the index.

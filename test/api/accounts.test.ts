@@ -163,6 +163,17 @@ describe('accounts: verification, reset, changes of password and email, sign-out
       expect(fourth.headers['retry-after']).to.match(/^\d+$/);
     });
 
+    it('when a sponsor has not confirmed the address, then no newcomer is proposed them; once confirmed, they are', async () => {
+      const sponsor = await withSponsor(t, { program: 'ca' }, { displayName: 'Dale' }, { verify: false });
+      const newcomer = await registerMember(t);
+      expect((await t.request.put('/api/v1/me/newcomer-profile').set(bearer(newcomer)).send(newcomerBody({ program: 'ca' }))).status).to.equal(200);
+      const proposed = async () => (await t.request.get(`/api/v1/newcomers/${newcomer.id}/proposals`).set(bearer(newcomer))).body.proposals as unknown[];
+      expect(await proposed()).to.have.length(0);
+      const { token } = await linkIn(sponsor.email, 'Please confirm your email address');
+      expect((await post('/api/v1/auth/verify-email').send({ token })).status).to.equal(200);
+      expect(await proposed()).to.have.length(1);
+    });
+
     it('when an account was created before verification existed (no flag stored), then it counts as verified', async () => {
       const m = await registerMember(t, {}, { verify: false });
       await t.db.conn.collection('users').updateOne({ _id: m.id as never }, { $unset: { emailVerified: 1 } });

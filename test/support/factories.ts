@@ -144,9 +144,9 @@ export async function withSponsor(
   t: TestApp,
   over: Record<string, unknown> = {},
   account: Record<string, unknown> = {},
-  opts: { vetted?: boolean } = {},
+  opts: { vetted?: boolean; verify?: boolean } = {},
 ): Promise<Member> {
-  const m = await registerMember(t, account);
+  const m = await registerMember(t, account, { verify: opts.verify ?? true });
   const body = sponsorBody(over);
   const res = await t.request.put('/api/v1/me/sponsor-profile').set(bearer(m)).send(body);
   if (res.status !== 200) throw new Error(`sponsor profile failed: ${res.status} ${JSON.stringify(res.body)}`);
