@@ -139,8 +139,8 @@ export function accountPages(deps: AccountPagesDeps): Router {
     page('verify-email', async (req, res) => {
       const token = signedToken(req, 'verify-email');
       if (token === undefined) return send(res, 400, invalidLinkPage(opts));
-      const { user } = await auth.verifyEmail(d, token);
-      await audit(res, 'verify-email', ACCOUNT_PAGE_PATHS.verifyEmail, user.id);
+      // Not audited: confirming one's own address is no account event (a reset, a change of address, sign-out everywhere are).
+      await auth.verifyEmail(d, token);
       send(res, 200, emailVerifiedPage(opts));
     }),
   );

@@ -191,7 +191,9 @@ const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'instance', 'requestI
 describe('access matrix: every route × every kind of caller', () => {
   let t: TestApp;
   let w: World;
-  before(async () => {
+  before(async function () {
+    // Some thirty accounts, each password hashed with argon2: more than the default 20 s on a busy machine.
+    this.timeout(120_000);
     t = await startTestApp('access-matrix');
     const coordinator = await makeCoordinator(t, ['na']);
     await withNewcomer(t, {}, {}, { request: false }).then(async (m) => {
@@ -239,17 +241,19 @@ describe('access matrix: every route × every kind of caller', () => {
     w.runId = run.body.id;
     w.weights = (await t.request.get('/api/v1/programs/na/matching-weights').set(bearer(coordinator))).body;
     // One account per kind of caller and per link: an unconfirmed one's verification link, a reset link, a change of address asked for.
-    for (const actor of ACTORS) {
-      const unconfirmed = await registerMember(t, {}, { verify: false });
-      w.links.verify[actor] = (await mailedLink(t, unconfirmed.id, 'verify-email')).token;
-      const forgetful = await registerMember(t);
-      expect((await t.request.post('/api/v1/auth/password-reset').send({ email: forgetful.email })).status).to.equal(202);
-      w.links.reset[actor] = (await mailedLink(t, forgetful.id, 'password-reset')).token;
-      const moving = await registerMember(t);
-      const asked = await t.request.put('/api/v1/me/email').set(bearer(moving)).send({ password: GOOD_PASSWORD, newEmail: registration().email });
-      expect(asked.status, JSON.stringify(asked.body)).to.equal(202);
-      w.links.emailChange[actor] = (await mailedLink(t, moving.id, 'email-change-confirm')).token;
-    }
+    await Promise.all(
+      ACTORS.map(async (actor) => {
+        const unconfirmed = await registerMember(t, {}, { verify: false });
+        w.links.verify[actor] = (await mailedLink(t, unconfirmed.id, 'verify-email')).token;
+        const forgetful = await registerMember(t);
+        expect((await t.request.post('/api/v1/auth/password-reset').send({ email: forgetful.email })).status).to.equal(202);
+        w.links.reset[actor] = (await mailedLink(t, forgetful.id, 'password-reset')).token;
+        const moving = await registerMember(t);
+        const asked = await t.request.put('/api/v1/me/email').set(bearer(moving)).send({ password: GOOD_PASSWORD, newEmail: registration().email });
+        expect(asked.status, JSON.stringify(asked.body)).to.equal(202);
+        w.links.emailChange[actor] = (await mailedLink(t, moving.id, 'email-change-confirm')).token;
+      }),
+    );
   });
   after(async () => {
     await t.close();

@@ -73,12 +73,10 @@ describe('account pages: the links in account emails', function () {
     // A mail scanner fetching the link changed nothing.
     expect((await me(m)).emailVerified).to.equal(false);
 
-    const auditedBefore = await audited('verify-email', 'POST /account/verify-email');
     const done = await post('/account/verify-email', { token: link.token });
     expectPage(done, 200);
     expect(done.text).to.include('Your address is confirmed');
     expect((await me(m)).emailVerified).to.equal(true);
-    expect(await audited('verify-email', 'POST /account/verify-email')).to.equal(auditedBefore + 1);
 
     const again = await post('/account/verify-email', { token: link.token });
     expectPage(again, 400);
