@@ -7,6 +7,7 @@
 // so a mail scanner that follows a link only ever sees a page asking to confirm.
 
 import escapeHtml from 'escape-html';
+import { linkPageDocument } from '../http/link-page.ts';
 
 /** Where the pages live and their forms post. */
 export const ACCOUNT_PAGE_PATHS = {
@@ -52,27 +53,8 @@ const STYLE = [
 ].join('\n');
 
 function htmlDocument(p: PageOpts, title: string, main: readonly string[]): string {
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    // The page's address holds a token: no search engine, no referrer.
-    '<meta name="robots" content="noindex, nofollow">',
-    '<meta name="referrer" content="no-referrer">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>\n${STYLE}\n</style>`,
-    '</head>',
-    '<body>',
-    '<main>',
-    ...main,
-    `<footer><p>${escapeHtml(`If you are in crisis, call or text ${p.crisisLine}. You do not have to wait for anyone here.`)}</p></footer>`,
-    '</main>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  const footer = `<footer><p>${escapeHtml(`If you are in crisis, call or text ${p.crisisLine}. You do not have to wait for anyone here.`)}</p></footer>`;
+  return linkPageDocument({ language: 'en', title, style: STYLE, main, footer });
 }
 
 const heading = (words: string) => `<h1>${escapeHtml(words)}</h1>`;

@@ -6,6 +6,7 @@
 // preview or a mail scanner fetching the link uses nothing up.
 
 import express, { type Request, type Response, type Router } from 'express';
+import { linkPageField, sendLinkPage } from '../http/link-page.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
@@ -52,16 +53,9 @@ export interface AccountPagesDeps {
   audit?: (entry: AccountAuditEntry) => Promise<void>;
 }
 
-function send(res: Response, status: number, html: string): void {
-  res.status(status);
-  // A link's page holds its token: not kept by caches, not indexed, no referrer.
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.type('html').send(html);
-}
+const send = sendLinkPage;
 
-const field = (req: Request, name: string): unknown => (req.method === 'GET' ? req.query[name] : (req.body as Record<string, unknown> | undefined)?.[name]);
+const field = linkPageField;
 const isString = (v: unknown): v is string => typeof v === 'string';
 /** A link's token as it may arrive (its signature is checked by the service): what the JSON routes accept. */
 const linkToken = (v: unknown): string | undefined => (isString(v) && v.length >= 1 && v.length <= 4096 ? v : undefined);

@@ -4,6 +4,7 @@
 // scanner fetching the link changes nothing.
 
 import express, { type Request, type Response, type Router } from 'express';
+import { linkPageField, sendLinkPage } from '../http/link-page.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { CheckInPurpose } from '../auth/tokens.ts';
@@ -34,16 +35,9 @@ export interface CheckInPagesDeps {
 }
 
 
-function send(res: Response, status: number, html: string): void {
-  res.status(status);
-  // A link's page holds its token: not kept by caches, not indexed, no referrer.
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.type('html').send(html);
-}
+const send = sendLinkPage;
 
-const field = (req: Request, name: string): unknown => (req.method === 'GET' ? req.query[name] : (req.body as Record<string, unknown> | undefined)?.[name]);
+const field = linkPageField;
 const text = (v: unknown): string => (typeof v === 'string' ? v.replace(/\r\n/g, '\n').trim() : '');
 
 export function checkInPages(deps: CheckInPagesDeps): Router {

@@ -8,6 +8,7 @@
 // follows a link only ever sees a page asking to confirm.
 
 import escapeHtml from 'escape-html';
+import { linkPageDocument } from '../http/link-page.ts';
 import type { CrisisResources } from '../config.ts';
 import { checkPublicUrl, mentionsHealth, type Language, type RenderedMail } from '../mail/templates.ts';
 import { CHECK_IN_TEXTS, type CheckInTexts } from './texts.ts';
@@ -185,26 +186,7 @@ function texts(p: PageOpts): { language: Language; t: CheckInTexts } {
 }
 
 function htmlDocument(language: Language, title: string, main: readonly string[]): string {
-  return [
-    '<!doctype html>',
-    `<html lang="${language}">`,
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    // The page's address holds a token: no search engine, no referrer.
-    '<meta name="robots" content="noindex, nofollow">',
-    '<meta name="referrer" content="no-referrer">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>\n${STYLE}\n</style>`,
-    '</head>',
-    '<body>',
-    '<main>',
-    ...main,
-    '</main>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return linkPageDocument({ language, title, style: STYLE, main });
 }
 
 /** The crisis resources as a section; `first` when they open the page (then they hold its top heading). */

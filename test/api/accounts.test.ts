@@ -1,12 +1,8 @@
 import { expect } from 'chai';
-import { pino } from 'pino';
-import supertest from 'supertest';
-import { createApp } from '../../src/app.ts';
-import { createPairHistory } from '../../src/matches/pair-history.ts';
-import { createLifecycleRepository } from '../../src/matches/lifecycle.repository.ts';
+import type supertest from 'supertest';
 import { mentionsHealth } from '../../src/mail/templates.ts';
 import { parseMail, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
-import { startSecondInstance, type SecondInstance } from '../support/second-instance.ts';
+import { startSecondApi } from '../support/second-instance.ts';
 import { bearer, GOOD_PASSWORD, makeCoordinator, newcomerBody, registerMember, registration, withSponsor, type Member } from '../support/factories.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 
@@ -208,19 +204,8 @@ describe('accounts: verification, reset, changes of password and email, sign-out
     });
 
     it('when the link is used, then the new password works, every older token ends on both instances, and the link cannot be used again', async () => {
-      const second: SecondInstance = await startSecondInstance(t.db.conn, t.clock, { intervalMs: 100 });
-      const { app } = createApp({
-        config: t.config,
-        conn: t.db.conn,
-        logger: pino({ level: 'silent' }),
-        clock: t.clock,
-        tokens: t.tokens,
-        engine: second.engine,
-        history: createPairHistory(createLifecycleRepository(t.db.conn)),
-        access: second.access,
-        feed: second.feed,
-      });
-      const secondApi = supertest.agent(app);
+      const second = await startSecondApi(t);
+      const secondApi = second.api;
       try {
         const m = await registerMember(t);
         const other = (await login(m.email, GOOD_PASSWORD)).body.accessToken as string;
@@ -424,19 +409,8 @@ describe('accounts: verification, reset, changes of password and email, sign-out
 
   describe('sign-out everywhere', () => {
     it('when a member signs out everywhere, then every token ends at once on this instance and within the feed delay on another; a new sign-in works', async () => {
-      const second: SecondInstance = await startSecondInstance(t.db.conn, t.clock, { intervalMs: 100 });
-      const { app } = createApp({
-        config: t.config,
-        conn: t.db.conn,
-        logger: pino({ level: 'silent' }),
-        clock: t.clock,
-        tokens: t.tokens,
-        engine: second.engine,
-        history: createPairHistory(createLifecycleRepository(t.db.conn)),
-        access: second.access,
-        feed: second.feed,
-      });
-      const secondApi = supertest.agent(app);
+      const second = await startSecondApi(t);
+      const secondApi = second.api;
       try {
         const m = await registerMember(t);
         const phone = (await login(m.email, GOOD_PASSWORD)).body.accessToken as string;

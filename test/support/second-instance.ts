@@ -1,4 +1,8 @@
 import { pino } from 'pino';
+import supertest from 'supertest';
+import { createApp } from '../../src/app.ts';
+import type { TokenConfig } from '../../src/auth/tokens.ts';
+import type { Config } from '../../src/config.ts';
 import type { Connection } from 'mongoose';
 import { startAccessCache, type AccessCache } from '../../src/auth/access-cache.ts';
 import { createUsersRepository } from '../../src/auth/users.repository.ts';
@@ -42,6 +46,35 @@ export async function startSecondInstance(
       await engine.stop();
       await access.stop();
       await feed.stop();
+    },
+  };
+}
+
+/** Another API instance serving HTTP on the same database: createApp over a second instance's caches. */
+export async function startSecondApi(t: {
+  db: { conn: Connection };
+  clock: () => Date;
+  config: Readonly<Config>;
+  tokens: TokenConfig;
+}): Promise<{ api: supertest.Agent; instance: SecondInstance; stop(): Promise<void> }> {
+  const instance = await startSecondInstance(t.db.conn, t.clock, { intervalMs: 100 });
+  const { app, outbox } = createApp({
+    config: t.config,
+    conn: t.db.conn,
+    logger: pino({ level: 'silent' }),
+    clock: t.clock,
+    tokens: t.tokens,
+    engine: instance.engine,
+    history: createPairHistory(createLifecycleRepository(t.db.conn)),
+    access: instance.access,
+    feed: instance.feed,
+  });
+  return {
+    api: supertest.agent(app),
+    instance,
+    stop: async () => {
+      outbox.close();
+      await instance.stop();
     },
   };
 }
