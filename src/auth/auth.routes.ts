@@ -20,6 +20,7 @@ import {
   verifyEmailBody,
 } from './auth.schemas.ts';
 import * as auth from './auth.service.ts';
+import { verifyPassword } from './passwords.ts';
 import { normaliseEmail } from './auth.schemas.ts';
 
 export interface AuthRouteDeps extends auth.AuthDeps {
@@ -35,7 +36,12 @@ export interface AuthRouteDeps extends auth.AuthDeps {
  * and one count of reset emails per address.
  */
 export function authDepsFor<D extends auth.AuthDeps & { rateLimits: { loginFailuresPerMinute: number } }>(deps: D): D & { login: LoginLimiters } {
-  const login = loginLimiters(deps.rateLimits.loginFailuresPerMinute);
+  const login = loginLimiters(deps.rateLimits.loginFailuresPerMinute, {
+    passwordIsRight: async (email, password) => {
+      const user = await deps.users.findByEmail(email);
+      return user !== undefined && (await verifyPassword(user.passwordHash, password));
+    },
+  });
   return {
     ...deps,
     login,

@@ -161,7 +161,7 @@ export async function login(deps: AuthDeps, input: { email: string; password: st
 export async function verifyEmail(deps: AuthDeps, token: string): Promise<{ user: UserView }> {
   const { user, link } = await useLink(deps, 'verify-email', token, (u, l) => u.email === l.email && !isVerified(u));
   const now = deps.clock();
-  if (!(await deps.users.markVerified(user._id, link.email!, now))) throw invalidLink();
+  if (!(await deps.users.markVerified(user._id, link.email, now))) throw invalidLink();
   await deps.verified?.(user._id);
   await accountMail(deps, { event: 'registered', user, to: user.email, template: 'welcome', data: { displayName: user.displayName, crisisLine: deps.crisisLine ?? '988' } }).catch(
     (err: unknown) => deps.log?.warn({ user: user._id, errName: (err as Error)?.name }, 'welcome email not recorded'),
@@ -187,13 +187,19 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
   const started = performance.now();
   const user = await deps.users.findByEmail(email);
   // The link is signed either way, so both paths do the same work up to the mail.
-  const { token, linkId } = signAccountLink(deps.tokens, 'password-reset', { userId: user?._id ?? randomUUID() }, deps.clock().getTime());
-  if (user && (await (deps.resetMailsPerEmail?.take(email) ?? Promise.resolve(true)))) {
-    await accountMail(deps, { event: `password-reset-${linkId}`, user, to: user.email, template: 'password-reset', data: { displayName: user.displayName, link: linkTo(deps, 'reset-password', token) } });
-  }
-  // Whatever happened above took its time: the answer waits until the same moment after the request either way.
+  // The link is signed either way, so both paths do the same work up to the mail.
+  const { token, linkId } = signAccountLink(deps.tokens, 'password-reset', { userId: user?._id ?? randomUUID(), email }, deps.clock().getTime());
+  const mailing =
+    user && (await (deps.resetMailsPerEmail?.take(email) ?? Promise.resolve(true)))
+      ? accountMail(deps, { event: `password-reset-${linkId}`, user, to: user.email, template: 'password-reset', data: { displayName: user.displayName, link: linkTo(deps, 'reset-password', token) } })
+      : Promise.resolve();
+  // The mail is recorded while the floor runs; a failure to record it is logged, never answered differently
+  // (that would tell the address has an account). The owner can ask again.
   const left = (deps.resetAnswerMs ?? 250) - (performance.now() - started);
-  if (left > 0) await sleep(left);
+  await Promise.all([
+    mailing.catch((err: unknown) => deps.log?.warn({ errName: (err as Error)?.name }, 'password reset email not recorded')),
+    left > 0 ? sleep(left) : Promise.resolve(),
+  ]);
 }
 
 /**
@@ -203,7 +209,13 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
  * the link proves the address, confirms it.
  */
 export async function confirmPasswordReset(deps: AuthDeps, input: { token: string; password: string }): Promise<{ userId: string }> {
-  const { user, link } = await useLink(deps, 'password-reset', input.token, (u, l) => !u.passwordChangedAt || l.issuedAtMs > new Date(u.passwordChangedAt).getTime());
+  // The link works only for the address it was sent to (not after the account moved away from it), and not once the password changed after it was sent.
+  const { user, link } = await useLink(
+    deps,
+    'password-reset',
+    input.token,
+    (u, l) => u.email === l.email && (!u.passwordChangedAt || l.issuedAtMs > new Date(u.passwordChangedAt).getTime()),
+  );
   const now = deps.clock();
   await deps.users.setPassword(user._id, await hashPassword(input.password), now);
   deps.access.forgetUser(user._id);
@@ -252,11 +264,17 @@ export async function requestEmailChange(deps: AuthDeps, actor: Actor, input: { 
   if (input.newEmail === user.email) {
     throw new AppError('validation', 'same-email', 'This is already your email address.', { errors: [{ path: 'newEmail', message: 'Give another address.' }] });
   }
-  if (await deps.users.findByEmail(input.newEmail)) throw new AppError('conflict', 'email-taken', 'An account with this email already exists.');
   const now = deps.clock();
   const { token, linkId } = signAccountLink(deps.tokens, 'email-change', { userId: user._id, email: input.newEmail }, now.getTime());
-  await deps.users.setPendingEmail(user._id, { email: input.newEmail, linkId, requestedAt: now });
-  await accountMail(deps, { event: `email-change-${linkId}`, user, to: input.newEmail, template: 'email-change-confirm', data: { displayName: user.displayName, link: linkTo(deps, 'confirm-email', token) } });
+  // The answer is the same whether or not another account has the address (asking must not tell who has an account):
+  // an address in use gets a notice instead of a link, and the confirmation would refuse it anyway.
+  const holder = await deps.users.findByEmail(input.newEmail);
+  if (holder) {
+    if (isVerified(holder)) await accountMail(deps, { event: `email-change-${linkId}`, user: holder, to: holder.email, template: 'email-change-in-use', data: { displayName: holder.displayName, resetLink: resetPage(deps) } });
+  } else {
+    await deps.users.setPendingEmail(user._id, { email: input.newEmail, linkId, requestedAt: now });
+    await accountMail(deps, { event: `email-change-${linkId}`, user, to: input.newEmail, template: 'email-change-confirm', data: { displayName: user.displayName, link: linkTo(deps, 'confirm-email', token) } });
+  }
   if (isVerified(user)) {
     await accountMail(deps, { event: `email-change-${linkId}`, user, to: user.email, template: 'email-change-notice', data: { displayName: user.displayName, resetLink: resetPage(deps) } });
   }
@@ -265,14 +283,20 @@ export async function requestEmailChange(deps: AuthDeps, actor: Actor, input: { 
 
 /** Confirms the newest change asked for: the new address is claimed now; of two accounts confirming one address at once, one wins and the other is told it is taken. */
 export async function confirmEmailChange(deps: AuthDeps, token: string): Promise<{ user: UserView }> {
-  const { user, link } = await useLink(deps, 'email-change', token, (u, l) => u.pendingEmail?.linkId === l.linkId && u.pendingEmail.email === l.email);
+  // Only the newest change asked for, and not one asked before a sign-out everywhere or a new password (which also drop it).
+  const { user, link } = await useLink(
+    deps,
+    'email-change',
+    token,
+    (u, l) => u.pendingEmail?.linkId === l.linkId && u.pendingEmail.email === l.email && (!u.tokensNotBefore || l.issuedAtMs > new Date(u.tokensNotBefore).getTime()),
+  );
   const now = deps.clock();
-  const result = await deps.users.changeEmail(user._id, user.email, link.email!, now);
+  const result = await deps.users.changeEmail(user._id, user.email, link.email, now);
   if (result === 'taken') throw new AppError('conflict', 'email-taken', 'Another account now uses this address: your account keeps its current one.');
   if (result === 'gone') throw invalidLink();
   if (!isVerified(user)) await deps.verified?.(user._id);
   const { pendingEmail: _done, ...rest } = user;
-  return { user: toUserView({ ...rest, email: link.email!, emailVerified: true, emailVerifiedAt: now }) };
+  return { user: toUserView({ ...rest, email: link.email, emailVerified: true, emailVerifiedAt: now }) };
 }
 
 /** Ends every token of the account, the one presented included: at once here, within the change feed's delay on other instances. */

@@ -82,17 +82,17 @@ export interface AccountLink {
   userId: string;
   /** The link's own id: it is used once (a claim of this id). */
   linkId: string;
-  /** The address it was sent to (verify-email, email-change). */
-  email?: string;
+  /** The address it was sent to. */
+  email: string;
   issuedAtMs: number;
   expiresAt: Date;
 }
 
-export function signAccountLink(cfg: TokenConfig, purpose: AccountLinkPurpose, link: { userId: string; email?: string }, nowMs: number): { token: string; linkId: string; expiresAt: Date } {
+export function signAccountLink(cfg: TokenConfig, purpose: AccountLinkPurpose, link: { userId: string; email: string }, nowMs: number): { token: string; linkId: string; expiresAt: Date } {
   const nowSeconds = Math.floor(nowMs / 1000);
   const linkId = randomUUID();
   const exp = nowSeconds + ACCOUNT_LINK_SECONDS[purpose];
-  const token = jwt.sign({ iat: nowSeconds, exp, ims: nowMs, ...(link.email ? { em: link.email } : {}) }, keyOf(cfg.secret), {
+  const token = jwt.sign({ iat: nowSeconds, exp, ims: nowMs, em: link.email }, keyOf(cfg.secret), {
     algorithm: ALGORITHM,
     issuer: cfg.issuer,
     audience: accountAudience(cfg, purpose),
@@ -108,9 +108,9 @@ export function verifyAccountLink(cfg: TokenConfig, purpose: AccountLinkPurpose,
   if (!payload) return undefined;
   const { sub, jti, em, exp } = payload;
   if (typeof sub !== 'string' || !sub || typeof jti !== 'string' || !jti) return undefined;
-  if (em !== undefined && typeof em !== 'string') return undefined;
-  if ((purpose === 'verify-email' || purpose === 'email-change') && typeof em !== 'string') return undefined;
-  return { userId: sub, linkId: jti, ...(typeof em === 'string' ? { email: em } : {}), issuedAtMs: issuedAtMs(payload), expiresAt: new Date(exp * 1000) };
+  // Every account link names the address it was sent to: it works only while the account has that address (or, for a change, asks for it).
+  if (typeof em !== 'string' || !em) return undefined;
+  return { userId: sub, linkId: jti, email: em, issuedAtMs: issuedAtMs(payload), expiresAt: new Date(exp * 1000) };
 }
 
 const issuedAtMs = (payload: { iat: number; ims?: unknown }): number => {

@@ -36,7 +36,7 @@ export interface UsersRepository {
   coordinatorsOf(program: string): Promise<User[]>;
   /** Marks the address confirmed (only if it is still the account's address). */
   markVerified(id: string, email: string, at: Date): Promise<boolean>;
-  /** A new password hash; every token issued at or before `at` is ended but `keepJti`. */
+  /** A new password hash; every token issued at or before `at` is ended but `keepJti`; a pending change of address is dropped. */
   setPassword(id: string, passwordHash: string, at: Date, keepJti?: string): Promise<void>;
   /** Ends every token issued at or before `at` (sign-out everywhere), but `keepJti`. */
   endTokens(id: string, at: Date, keepJti?: string): Promise<void>;
@@ -44,8 +44,8 @@ export interface UsersRepository {
   /**
    * Moves the account to a new address: claims the new address's login entry
    * (of two accounts confirming one address at once, exactly one insert wins),
-   * then the account, then gives up the old entry. Confirming again after a
-   * crash half-way finishes it.
+   * then the account, then gives up the old entry. After a crash half-way the
+   * member asks again: the entry already theirs is taken over.
    */
   changeEmail(id: string, from: string, to: string, at: Date): Promise<EmailChangeResult>;
   /** Uses a single-use link: true the first time, false ever after. */
@@ -74,6 +74,15 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
     const owner = await User.findById(login.userId).select({ email: 1 }).lean<{ email: string }>();
     if (owner?.email === email) return false;
     if (login.createdAt && now.getTime() - new Date(login.createdAt).getTime() < STALE_LOGIN_MS) return false;
+    // Only one caller releases this entry (a claim by insert): two releasing at once could otherwise
+    // both delete, the later one removing the entry the earlier one had just written.
+    const release = `release-login:${email}:${login.userId}:${login.createdAt ? new Date(login.createdAt).getTime() : 'legacy'}`;
+    try {
+      await UsedLink.create({ _id: release, purpose: 'release-login', userId: login.userId, usedAt: now, expiresAt: new Date(now.getTime() + 86_400_000) });
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
     await Login.deleteOne({ _id: email, userId: login.userId });
     return true;
   };
@@ -105,15 +114,18 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
       await User.updateOne(
         { _id: id },
         keepJti
-          ? { $set: { passwordHash, passwordChangedAt: at, tokensNotBefore: at, tokensNotBeforeExcept: keepJti } }
-          : { $set: { passwordHash, passwordChangedAt: at, tokensNotBefore: at }, $unset: { tokensNotBeforeExcept: 1 } },
+          ? { $set: { passwordHash, passwordChangedAt: at, tokensNotBefore: at, tokensNotBeforeExcept: keepJti }, $unset: { pendingEmail: 1 } }
+          : { $set: { passwordHash, passwordChangedAt: at, tokensNotBefore: at }, $unset: { tokensNotBeforeExcept: 1, pendingEmail: 1 } },
       );
       await announce(id);
     },
     async endTokens(id, at, keepJti) {
       await User.updateOne(
         { _id: id },
-        keepJti ? { $set: { tokensNotBefore: at, tokensNotBeforeExcept: keepJti } } : { $set: { tokensNotBefore: at }, $unset: { tokensNotBeforeExcept: 1 } },
+        // A change of address asked for before it is dropped too: whoever signed out everywhere may be shutting an intruder out.
+        keepJti
+          ? { $set: { tokensNotBefore: at, tokensNotBeforeExcept: keepJti }, $unset: { pendingEmail: 1 } }
+          : { $set: { tokensNotBefore: at }, $unset: { tokensNotBeforeExcept: 1, pendingEmail: 1 } },
       );
       await announce(id);
     },

@@ -42,8 +42,12 @@ export interface LoginLimiters {
  * The email's limit cannot lock its owner out: its 429 says that a password
  * reset works at once, and a completed reset clears the email's failures.
  */
-export function loginLimiters(max: number): LoginLimiters {
+export function loginLimiters(max: number, opts: { passwordIsRight?(email: string, password: string): Promise<boolean> } = {}): LoginLimiters {
   const common = { windowMs: 60_000, limit: max, skipSuccessfulRequests: true };
+  // Emails whose owner completed a reset lately (until when, on the limiter's wall clock): for a quarter of an
+  // hour the right password passes their limit, so an attacker who goes on guessing cannot lock them out again.
+  const proven = new Map<string, number>();
+  const PROVEN_MS = 15 * 60_000;
   const byEmail = limiter({
     ...common,
     slug: 'too-many-login-attempts',
@@ -51,7 +55,18 @@ export function loginLimiters(max: number): LoginLimiters {
       'Too many failed sign-in attempts for this email address. Wait a minute and try again, or reset your password: a reset link works at once, and using it lets you sign in again straight away.',
     extensions: { passwordReset: PASSWORD_RESET_PATH },
     keyGenerator: (req) => `email:${emailKey(req.body)}`,
-    skip: (req) => emailKey(req.body) === '',
+    skip: async (req) => {
+      const email = emailKey(req.body);
+      if (email === '') return true;
+      const until = proven.get(email);
+      if (until === undefined) return false;
+      if (until <= Date.now()) {
+        proven.delete(email);
+        return false;
+      }
+      const password = (req.body as { password?: unknown }).password;
+      return typeof password === 'string' && (await (opts.passwordIsRight?.(email, password) ?? Promise.resolve(false)));
+    },
   });
   return {
     handlers: [
@@ -59,7 +74,9 @@ export function loginLimiters(max: number): LoginLimiters {
       byEmail,
     ],
     clearEmail: (email) => {
-      byEmail.resetKey(`email:${normaliseEmail(email).slice(0, 254)}`); // the memory store forgets at once
+      const key = normaliseEmail(email).slice(0, 254);
+      byEmail.resetKey(`email:${key}`); // the memory store forgets at once
+      proven.set(key, Date.now() + PROVEN_MS);
       return Promise.resolve();
     },
   };
@@ -78,13 +95,15 @@ export function accountIpLimiter(perFifteenMinutes: number): RequestHandler {
 
 /**
  * Requests per signed-in account (after authentication): `limit` in `windowMs`;
- * with `failuresOnly`, only answers of 400 and above count (a wrong current password).
+ * with `failuresOnly`, only 401 answers count (a wrong current password).
  */
 export function accountLimiter(opts: { windowMs: number; limit: number; failuresOnly?: boolean; detail: string }): RequestHandler {
   return limiter({
     windowMs: opts.windowMs,
     limit: opts.limit,
     skipSuccessfulRequests: opts.failuresOnly ?? false,
+    // A failure is a wrong password (401): a new password refused by the rules (400) is not a guess.
+    ...(opts.failuresOnly ? { requestWasSuccessful: (_req: unknown, res: { statusCode: number }) => res.statusCode !== 401 } : {}),
     slug: 'too-many-requests',
     detail: opts.detail,
     keyGenerator: (_req, res) => `account:${String((res.locals.actor as { id?: string } | undefined)?.id ?? '')}`,

@@ -37,6 +37,8 @@ export interface TemplateData {
   /** To the old address: `resetLink` is where a password reset starts. */
   'email-change-notice': { displayName: string; resetLink: string };
   'password-changed': { displayName: string; resetLink: string };
+  /** To the account that uses an address someone asked to move their account to (`displayName`: that account's, the reader's). */
+  'email-change-in-use': { displayName: string; resetLink: string };
 }
 export type TemplateName = keyof TemplateData;
 
@@ -65,6 +67,7 @@ export const TEMPLATE_AUDIENCE: { readonly [N in TemplateName]: Audience } = {
   'email-change-confirm': 'member',
   'email-change-notice': 'member',
   'password-changed': 'member',
+  'email-change-in-use': 'member',
 };
 
 interface TemplateText {
@@ -277,7 +280,7 @@ const TEMPLATES: { readonly [N in TemplateName]: Readonly<Record<Language, Templ
       paragraphs: [
         'Hello {displayName}. Someone asked to move your account to another email address. The change happens only when it is confirmed from that address.',
         'If this was you, there is nothing more to do here.',
-        'If it was not you, please reset your password now: a reset ends every session, and the change cannot be confirmed without your password.',
+        'If it was not you, please reset your password now: a reset ends every session and cancels the change.',
       ],
       action: 'Reset my password',
       link: '{resetLink}',
@@ -292,6 +295,17 @@ const TEMPLATES: { readonly [N in TemplateName]: Readonly<Record<Language, Templ
         'If it was not you, please reset your password now with the link below.',
       ],
       action: 'Reset my password',
+      link: '{resetLink}',
+    },
+  },
+  'email-change-in-use': {
+    en: {
+      subject: 'About your email address',
+      paragraphs: [
+        'Hello {displayName}. Someone asked to use this email address for another account. Your account already uses it, so nothing has changed.',
+        'If this was you, you are already signed up with this address: sign in, or reset your password with the link below. If it was not you, you can ignore this email.',
+      ],
+      action: 'Reset the password',
       link: '{resetLink}',
     },
   },

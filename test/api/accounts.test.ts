@@ -301,6 +301,13 @@ describe('accounts: verification, reset, changes of password and email, sign-out
       expect((await post('/api/v1/auth/password-reset/confirm').send({ token, password: NEW_PASSWORD })).status).to.equal(204);
       const inAgain = await login(m.email, NEW_PASSWORD);
       expect(inAgain.status, JSON.stringify(inAgain.body)).to.equal(200);
+
+      // The attacker goes on guessing: the email is limited again, but the owner's right password still passes.
+      ip = '192.0.2.66';
+      for (let i = 0; i < 6; i += 1) expect((await login(m.email, 'guess guess guess')).status).to.be.oneOf([401, 429]);
+      expect((await login(m.email, 'guess guess guess')).status).to.equal(429);
+      ip = '192.0.2.7';
+      expect((await login(m.email, NEW_PASSWORD)).status).to.equal(200);
     });
   });
 
@@ -369,6 +376,51 @@ describe('accounts: verification, reset, changes of password and email, sign-out
       expect((await post('/api/v1/auth/register').send(registration({ email: m.email }))).status).to.equal(201);
       const audit = await t.db.conn.collection('audit_log').countDocuments({ action: { $in: ['email-change-request', 'email-change'] } });
       expect(audit).to.be.at.least(2);
+    });
+
+    it('when the new address already has an account, then the answer is the same 202, and that account is told instead of sent a link', async () => {
+      const m = await registerMember(t);
+      const owner = await registerMember(t, { displayName: 'Noor' });
+      const asked = await t.request.put('/api/v1/me/email').set(bearer(m)).send({ password: GOOD_PASSWORD, newEmail: owner.email });
+      expect(asked.status).to.equal(202);
+      expect(asked.body.pendingEmail).to.equal(owner.email);
+      await deliver();
+      const toOwner = mailsTo(owner.email).filter((a) => a.subject !== 'Welcome' && a.subject !== 'Please confirm your email address');
+      expect(toOwner.map((a) => a.subject)).to.deep.equal(['About your email address']);
+      expect(toOwner[0]!.text).to.include('Hello Noor').and.not.include('token=');
+      expect((await me(m.token)).body).not.to.have.property('pendingEmail');
+    });
+
+    it('when the owner resets the password or signs out everywhere after an intruder asked for a new address, then that change can no longer be confirmed', async () => {
+      for (const shutOut of ['reset', 'logout-all'] as const) {
+        const m = await registerMember(t);
+        const intruderAddress = `intruder-${shutOut}-${m.id.slice(0, 6)}@example.org`;
+        expect((await t.request.put('/api/v1/me/email').set(bearer(m)).send({ password: GOOD_PASSWORD, newEmail: intruderAddress })).status).to.equal(202);
+        const { token } = await linkIn(intruderAddress, 'Please confirm your new email address');
+        t.clock.advance(5);
+        if (shutOut === 'reset') {
+          await post('/api/v1/auth/password-reset').send({ email: m.email });
+          const reset = await linkIn(m.email, 'Your password reset link');
+          expect((await post('/api/v1/auth/password-reset/confirm').send({ token: reset.token, password: NEW_PASSWORD })).status).to.equal(204);
+        } else {
+          expect((await post('/api/v1/auth/logout-all').set(bearer(m))).status).to.equal(204);
+        }
+        const confirm = await post('/api/v1/auth/email-change/confirm').send({ token });
+        expect(confirm.status, shutOut).to.equal(400);
+        expect(await t.db.conn.collection('users').countDocuments({ _id: m.id as never, email: m.email })).to.equal(1);
+      }
+    });
+
+    it('when a reset link was sent to the old address and the account then moved, then that link no longer works', async () => {
+      const m = await registerMember(t);
+      await post('/api/v1/auth/password-reset').send({ email: m.email });
+      const reset = await linkIn(m.email, 'Your password reset link');
+      const moved = `moved-${m.id.slice(0, 6)}@example.org`;
+      expect((await t.request.put('/api/v1/me/email').set(bearer(m)).send({ password: GOOD_PASSWORD, newEmail: moved })).status).to.equal(202);
+      const { token } = await linkIn(moved, 'Please confirm your new email address');
+      expect((await post('/api/v1/auth/email-change/confirm').send({ token })).status).to.equal(200);
+      expect((await post('/api/v1/auth/password-reset/confirm').send({ token: reset.token, password: NEW_PASSWORD })).status).to.equal(400);
+      expect((await login(moved, GOOD_PASSWORD)).status).to.equal(200);
     });
 
     it('when a member asks twice, then only the newest link confirms', async () => {

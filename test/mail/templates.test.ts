@@ -38,6 +38,7 @@ const SAMPLE: { [N in keyof TemplateData]: TemplateData[N] } = {
   'email-change-confirm': { displayName: NEWCOMER, link: `${PUBLIC_URL}account/confirm-email?token=abc.def.ghi` },
   'email-change-notice': { displayName: NEWCOMER, resetLink: `${PUBLIC_URL}account/forgot-password` },
   'password-changed': { displayName: SPONSOR, resetLink: `${PUBLIC_URL}account/forgot-password` },
+  'email-change-in-use': { displayName: SPONSOR, resetLink: `${PUBLIC_URL}account/forgot-password` },
 };
 
 /** The words of a plain-text mail before the footer (which explains why the address receives mail). */
