@@ -37,7 +37,7 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number
 }
 
 describe('jobs: Agenda with a lock that is a claim', function () {
-  this.timeout(720_000);
+  this.timeout(1_620_000);
   let db: TestDatabase;
   let client: Scheduler;
   const workers: Worker[] = [];
@@ -61,7 +61,7 @@ describe('jobs: Agenda with a lock that is a claim', function () {
     for (let n = 0; n < JOBS; n++) await client.agenda.now('count', { n });
     workers.push(await startWorker(db, 'w1', 60_000), await startWorker(db, 'w2', 60_000));
     const effects = db.conn.collection('effects');
-    await until('every job to run', async () => (await effects.countDocuments({})) >= JOBS, 600_000);
+    await until('every job to run', async () => (await effects.countDocuments({})) >= JOBS, 1_500_000);
     // A little longer, so that a duplicate run still on its way would be counted.
     await sleep(1_500);
     for (const w of workers) w.proc.kill('SIGTERM');
