@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 // Bottom to top. The composition root (app.ts, main.ts, prepare.ts) sits above all of them.
 // vetting sits between profiles and matching: it reads sponsor profiles, and the matching engine reads its decisions.
-const LAYERS = ['lib', 'db', 'jobs', 'access', 'http', 'mail', 'programs', 'audit', 'auth', 'profiles', 'vetting', 'matching', 'matches', 'checkins'];
+const LAYERS = ['lib', 'db', 'jobs', 'access', 'http', 'mail', 'programs', 'audit', 'auth', 'profiles', 'vetting', 'matching', 'matches', 'checkins', 'members'];
 const ROOT = ['app', 'main', 'worker', 'prepare', 'background', 'boot'];
 
 const layering = LAYERS.map((layer, i) => {

@@ -42,6 +42,7 @@ import { hashPassword } from '../src/auth/passwords.ts';
 import { CHECKIN_COLLECTIONS, checkInIdFor, checkInMailIdFor, type SettingsDoc } from '../src/checkins/checkins.repository.ts';
 import { fanOut, type CheckInDeps, type FanOutResult } from '../src/checkins/checkins.service.ts';
 import { loadConfig } from '../src/config.ts';
+import { BUILT_IN_TERMS_VERSION } from '../src/members/terms.ts';
 import { versionId, type ChainVersion } from '../src/db/chain.ts';
 import { createChangeFeed } from '../src/db/change-feed.ts';
 import { messageIdFor, senderDomain } from '../src/mail/delivery.ts';
@@ -222,7 +223,7 @@ async function seed(db: TestDatabase, now: Date): Promise<Member[]> {
       email: m.email,
       displayName: names.get(m.id)!,
       passwordHash,
-      consent: { healthData: true, adult: true, termsVersion: 'bench', at: activeSince },
+      consent: { healthData: true, adult: true, termsVersion: BUILT_IN_TERMS_VERSION, at: activeSince },
       roles: { admin: false, coordinatorOf: [] },
       createdAt: activeSince,
     })),

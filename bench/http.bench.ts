@@ -350,7 +350,7 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
     t = performance.now();
     const feed = createChangeFeed(db.conn, { clock });
     closers.push(() => feed.stop());
-    const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
+    const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, termsVersion: config.termsVersion });
     const engineMs = performance.now() - t;
     closers.push(() => engine.stop());
     log(`candidate index built from the database in ${secs(engineMs)}: ${f0(engine.index.size)} sponsors`);
@@ -372,7 +372,7 @@ export async function benchHttp(log: (line: string) => void = () => {}): Promise
       email: `bench-${k}-${stamp}@example.org`,
       displayName: coordinatorOf.length ? 'Coordinator' : `Newcomer ${k}`,
       passwordHash,
-      consent: { healthData: true, adult: true, termsVersion: 'bench', at: now },
+      consent: { healthData: true, adult: true, termsVersion: config.termsVersion, at: now },
       roles: { admin: false, coordinatorOf },
       createdAt: now,
     });

@@ -71,7 +71,7 @@ async function main() {
   const logger = pino({ level: 'silent' });
   const history = createEmptyMatchHistory();
   const feed = createChangeFeed(db.conn, { clock });
-  const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
+  const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, termsVersion: config.termsVersion });
   const users = createUsersRepository(db.conn, feed);
   const access = await startAccessCache({ users, feed, clock });
   const tokens = { secret: SECRET, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: 3600 };
@@ -86,7 +86,7 @@ async function main() {
     email: `probe-${Date.now()}@example.org`,
     displayName: 'Coordinator',
     passwordHash,
-    consent: { healthData: true, adult: true, termsVersion: 'bench', at: now },
+    consent: { healthData: true, adult: true, termsVersion: config.termsVersion, at: now },
     roles: { admin: false, coordinatorOf: ['ma'] },
     createdAt: now,
   };

@@ -40,6 +40,7 @@ import { createProfilesRepository, type StoredSponsor } from '../src/profiles/pr
 import { createVettingRepository } from '../src/vetting/vetting.repository.ts';
 import { stopTestDatabase, testDatabaseUri } from '../test/support/db.ts';
 import type { ProbeCommand, ProbeMessage, ProbeReport, ProbeRequest } from './write.probe.ts';
+import { BUILT_IN_TERMS_VERSION } from '../src/members/terms.ts';
 
 const MEMBERS = 64;
 const CONCURRENT = 16;
@@ -333,7 +334,7 @@ async function register(port: number, k: number): Promise<Member> {
     email: `bench-writer-${k}-${Date.now()}@example.org`,
     password: 'bench-password-not-common-42',
     displayName: `Writer ${k}`,
-    consent: { healthData: true, adult: true, termsVersion: 'bench' },
+    consent: { healthData: true, adult: true, termsVersion: BUILT_IN_TERMS_VERSION },
   });
   if (r.status !== 201) throw new Error(`registration answered ${r.status}: ${r.text.slice(0, 300)}`);
   const body = JSON.parse(r.text) as { user: { id: string }; accessToken: string };

@@ -6,8 +6,7 @@
  * If an account with that email exists it is promoted to admin. Otherwise it is
  * created as an admin with the password read from standard input (its first
  * line; on a terminal, a prompt that does not echo). The operator gives the
- * consent on the new admin's behalf, recorded with termsVersion
- * 'admin-bootstrap'.
+ * consent on the new admin's behalf, to the configured terms (TERMS_VERSION).
  *
  * The database is found as `npm start` finds it: MONGODB_URI, else the local
  * database a running `npm start` recorded under DATA_DIR, else one started
@@ -28,9 +27,9 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { openDatabase, type OpenDatabase } from '../src/db/database.ts';
 import { LocalDatabaseUnavailable } from '../src/db/local-database.ts';
 import { prepareDatabase } from '../src/prepare.ts';
+import { createConsentRepository, type ConsentRepository } from '../src/members/consent.repository.ts';
 
 const USAGE = 'usage: npm run create-admin -- --email someone@example.org [--display-name "Name"]';
-const TERMS_VERSION = 'admin-bootstrap';
 const DEFAULT_DISPLAY_NAME = 'Admin';
 
 class UsageError extends Error {}
@@ -129,20 +128,19 @@ async function promote(users: UsersRepository, user: User): Promise<string> {
   return `promoted ${user._id} to admin`;
 }
 
-async function run(args: Args, db: OpenDatabase, production: boolean): Promise<string> {
+async function run(args: Args, db: OpenDatabase, production: boolean, termsVersion: string): Promise<string> {
   await prepareDatabase(db.conn, { buildIndexes: production, now: new Date() });
   // Role changes are announced on the change feed so that a running service's
   // access cache follows; stop() appends what is pending before the script exits.
   const feed = createChangeFeed(db.conn, { clock: () => new Date() });
   try {
-    return await createOrPromote(args, createUsersRepository(db.conn, feed));
+    return await createOrPromote(args, createUsersRepository(db.conn, feed), createConsentRepository(db.conn), termsVersion);
   } finally {
     await feed.stop();
   }
 }
 
-async function createOrPromote(args: Args, users: UsersRepository): Promise<string> {
-
+async function createOrPromote(args: Args, users: UsersRepository, consents: ConsentRepository, termsVersion: string): Promise<string> {
   const existing = await users.findByEmail(args.email);
   if (existing) return promote(users, existing);
 
@@ -152,7 +150,7 @@ async function createOrPromote(args: Args, users: UsersRepository): Promise<stri
     email: args.email,
     password,
     displayName: args.displayName,
-    consent: { healthData: true, adult: true, termsVersion: TERMS_VERSION },
+    consent: { healthData: true, adult: true, termsVersion },
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -171,7 +169,10 @@ async function createOrPromote(args: Args, users: UsersRepository): Promise<stri
     emailVerified: true,
     emailVerifiedAt: now,
   };
-  if (await users.create(user)) return `created admin ${user._id}`;
+  if (await users.create(user)) {
+    await consents.add({ userId: user._id, ...user.consent, action: 'given' });
+    return `created admin ${user._id}`;
+  }
   // Registered by someone else while we were reading the password: promote that account.
   const registered = await users.findByEmail(args.email);
   if (!registered) throw new Error('the account could not be created; try again');
@@ -208,7 +209,7 @@ async function main(): Promise<number> {
   }
 
   try {
-    process.stdout.write(`${await run(args, db, config.env === 'production')}\n`);
+    process.stdout.write(`${await run(args, db, config.env === 'production', config.termsVersion)}\n`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) return fail(2, err.message);

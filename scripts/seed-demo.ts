@@ -51,7 +51,6 @@ const PENDING_VETTING = 3;
 const NEWCOMERS = 200;
 const SEED = 20250312;
 const DEMO_PASSWORD = 'serenity-demo-2025';
-const TERMS_VERSION = 'demo-seed';
 const DAY_MS = 86_400_000;
 
 const email = (role: 'sponsor' | 'newcomer' | 'coordinator', i: number) => `demo-${role}-${String(i).padStart(3, '0')}@example.org`;
@@ -332,13 +331,14 @@ function progressLine(label: string, done: number, total: number) {
 }
 
 /** Creates the account unless its email exists; the id in use either way, and whether it is new. */
-async function ensureUser(users: UsersRepository, m: { email: string; displayName: string; id: string }, passwordHash: string, now: Date) {
+/** Demo accounts consent to the terms the service is configured with (TERMS_VERSION), so that they use it at once. */
+async function ensureUser(users: UsersRepository, m: { email: string; displayName: string; id: string }, passwordHash: string, now: Date, termsVersion: string) {
   const user: User = {
     _id: m.id,
     email: m.email,
     displayName: m.displayName,
     passwordHash,
-    consent: { healthData: true, adult: true, termsVersion: TERMS_VERSION, at: now },
+    consent: { healthData: true, adult: true, termsVersion, at: now },
     roles: { admin: false, coordinatorOf: [] },
     createdAt: now,
     // Demo people at example addresses: confirmed, so that the demo's matches can be made.
@@ -359,12 +359,13 @@ async function ensureCoordinators(
   coordinators: ReadonlyArray<{ email: string; displayName: string; id: string; programs: string[] }>,
   passwordHash: () => Promise<string>,
   now: Date,
+  termsVersion: string,
 ): Promise<{ created: number; changed: number }> {
   let created = 0;
   let changed = 0;
   for (const c of coordinators) {
     const existing = await users.findByEmail(c.email);
-    const u = existing ? { id: existing._id, created: false } : await ensureUser(users, c, await passwordHash(), now);
+    const u = existing ? { id: existing._id, created: false } : await ensureUser(users, c, await passwordHash(), now, termsVersion);
     if (u.created) created++;
     const current = existing?.roles?.coordinatorOf ?? [];
     if (u.created || current.length !== c.programs.length || c.programs.some((k) => !current.includes(k))) {
@@ -403,18 +404,18 @@ async function vetDemoSponsors(
   return { approved: approve.map((a) => a.sponsorId), pending };
 }
 
-async function run(db: OpenDatabase, production: boolean, baseUrl: string): Promise<void> {
+async function run(db: OpenDatabase, production: boolean, baseUrl: string, termsVersion: string): Promise<void> {
   const now = new Date();
   await prepareDatabase(db.conn, { buildIndexes: production, now });
   const feed = createChangeFeed(db.conn, { clock: () => new Date() });
   try {
-    await seed(db, feed, now, baseUrl);
+    await seed(db, feed, now, baseUrl, termsVersion);
   } finally {
     await feed.stop();
   }
 }
 
-async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: string): Promise<void> {
+async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: string, termsVersion: string): Promise<void> {
   const users = createUsersRepository(db.conn, feed);
   const profiles = createProfilesRepository(db.conn);
   const requests = createLifecycleRepository(db.conn);
@@ -434,7 +435,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
       if (u) newcomerIds.push(u._id);
     }
     // A community seeded by an earlier version left some programs without a coordinator.
-    const fixed = await ensureCoordinators(users, coordinators, () => hashPassword(DEMO_PASSWORD), now);
+    const fixed = await ensureCoordinators(users, coordinators, () => hashPassword(DEMO_PASSWORD), now, termsVersion);
     created += fixed.created;
     if (fixed.changed > 0) process.stderr.write(`seed:demo: gave ${fixed.changed} demo coordinator(s) the programs they were missing.\n`);
     vetted = await vetDemoSponsors(db, users, sponsors, programs, now);
@@ -449,7 +450,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
 
     const newSponsorIds: string[] = [];
     for (const [k, s] of sponsors.entries()) {
-      const u = await ensureUser(users, s, passwordHash, now);
+      const u = await ensureUser(users, s, passwordHash, now, termsVersion);
       if (u.created) created++;
       if (!(await profiles.getSponsor(u.id))) {
         await profiles.insertSponsors([s.profile(u.id, u.displayName)]);
@@ -459,7 +460,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
       progressLine('sponsors', k + 1, sponsors.length);
     }
     for (const [k, n] of newcomers.entries()) {
-      const u = await ensureUser(users, n, passwordHash, now);
+      const u = await ensureUser(users, n, passwordHash, now, termsVersion);
       if (u.created) created++;
       newcomerIds.push(u.id);
       if (!(await profiles.getNewcomer(u.id))) {
@@ -471,7 +472,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
       }
       progressLine('newcomers', k + 1, newcomers.length);
     }
-    created += (await ensureCoordinators(users, coordinators, () => Promise.resolve(passwordHash), now)).created;
+    created += (await ensureCoordinators(users, coordinators, () => Promise.resolve(passwordHash), now, termsVersion)).created;
     vetted = await vetDemoSponsors(db, users, sponsors, programs, now);
     // A running `npm start` follows this feed and indexes each sponsor within a few seconds.
     for (let k = 0; k < newSponsorIds.length; k += 100) {
@@ -493,6 +494,7 @@ async function seed(db: OpenDatabase, feed: ChangeFeed, now: Date, baseUrl: stri
     logger: pino({ level: 'silent' }),
     history: createEmptyMatchHistory(),
     pairCooldownDays: 90,
+    termsVersion,
   });
   let demo: { email: string; id: string; count: number } | undefined;
   // One newcomer for each way programs pair, so the demo shows every model.
@@ -626,7 +628,7 @@ async function main(): Promise<number> {
   }
   const baseUrl = args.baseUrl ?? (await findRunningServer(config.dataDir)) ?? configuredUrl(config);
   try {
-    await run(db, false, baseUrl);
+    await run(db, false, baseUrl, config.termsVersion);
     return 0;
   } catch (err) {
     return fail(`failed: ${firstLine(err)}`);

@@ -16,7 +16,7 @@
 
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { checkInsCore, createMailOutbox, lifecycleCore, recurringJobs, stopJobs, tokenConfigOf } from '../src/background.ts';
+import { checkInsCore, createMailOutbox, erasureCore, lifecycleCore, recurringJobs, stopJobs, tokenConfigOf } from '../src/background.ts';
 import { loadConfig } from '../src/config.ts';
 import { createChangeFeed } from '../src/db/change-feed.ts';
 import { connectDatabase } from '../src/db/connect.ts';
@@ -57,7 +57,8 @@ const checkIns = checkInsCore({ config, conn, clock, log, outbox, tokens: tokenC
 const interval = `${everyMs / 1000} seconds`;
 // startJobs, with the lock's lifetime on the simulation's scale when asked.
 const scheduler = createScheduler({ conn, name, log, processEvery, ...(lockLifetimeMs ? { lockLifetimeMs } : {}) });
-await scheduler.start(recurringJobs({ outbox, feed, lifecycle, checkIns, intervals: { checkInFanOut: interval, outboxDeliver: interval } }));
+const erasures = erasureCore({ conn, clock, log, feed, lifecycle });
+await scheduler.start(recurringJobs({ outbox, feed, lifecycle, checkIns, erasures, intervals: { checkInFanOut: interval, outboxDeliver: interval } }));
 process.stdout.write('ready\n');
 
 process.once('SIGTERM', () => {

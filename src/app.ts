@@ -13,7 +13,7 @@ import { createUsersRepository } from './auth/users.repository.ts';
 import type { Config } from './config.ts';
 import type { ChangeFeed } from './db/change-feed.ts';
 import { isDatabaseReachable } from './db/connect.ts';
-import { authenticate } from './auth/authenticate.ts';
+import { authenticate, requireConsent } from './auth/authenticate.ts';
 import { docsRouter } from './http/docs.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { requestLogger } from './http/logger.ts';
@@ -46,6 +46,13 @@ import { checkInPages } from './checkins/checkins.pages.ts';
 import { accountPages } from './auth/account.pages.ts';
 import type { CheckInDeps } from './checkins/checkins.service.ts';
 import { reportConcern } from './matches/lifecycle.service.ts';
+import { consentRoutes } from './members/consent.routes.ts';
+import { erasureCore } from './background.ts';
+import { erasureRoutes } from './members/erasure.routes.ts';
+import type { ErasureDeps } from './members/erasure.service.ts';
+import { exportRoutes } from './members/export.routes.ts';
+import { createConsentRepository } from './members/consent.repository.ts';
+import { createOutboxRepository } from './mail/outbox.repository.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -61,6 +68,8 @@ export interface AppDeps {
   handleSecret?: string | Buffer;
   /** Where mail is recorded for delivery; without it, one built from the config (SMTP_URL, else .eml files). */
   outbox?: Outbox;
+  /** Called after each step of an erasure (tests: to stop a process half-way). */
+  erasureAfterStep?: ErasureDeps['afterStep'];
 }
 
 export interface App {
@@ -71,6 +80,8 @@ export interface App {
   lifecycle: LifecycleDeps;
   /** The weekly check-ins as this app wired them: the fan-out job runs with them. */
   checkIns: CheckInDeps;
+  /** Erasing members as this app wired it: the erasures job resumes with it. */
+  erasures: ErasureDeps;
 }
 
 const API_PREFIX = '/api/v1';
@@ -106,8 +117,12 @@ export function createApp(deps: AppDeps): App {
     clock,
     crisisLine: deps.config.crisisLine,
     vetting: vettingDeps.vetting,
-    // Pool runs take the newcomers who have asked for a sponsor and have no match being arranged.
-    seekers: () => openRequesters(lifecycleRepo),
+    // Pool runs take the newcomers who have asked for a sponsor and have no match being arranged,
+    // and whose consent is current (to these terms, health data not withdrawn).
+    seekers: async () => {
+      const [open, lapsed] = await Promise.all([openRequesters(lifecycleRepo), users.withoutCurrentConsent(deps.config.termsVersion)]);
+      return new Set([...open].filter((id) => !lapsed.has(id)));
+    },
   };
   const lifecycleDeps: LifecycleDeps = {
     repo: lifecycleRepo,
@@ -126,6 +141,7 @@ export function createApp(deps: AppDeps): App {
     placesChanged: (id, by) => engine.placesChanged(id, by),
   };
 
+  const consents = createConsentRepository(deps.conn);
   const authDeps = authDepsFor({
     outbox,
     crisisLine: deps.config.crisisLine,
@@ -137,9 +153,44 @@ export function createApp(deps: AppDeps): App {
     rateLimits: deps.config.rateLimits,
     programExists: (key: string) => programs.exists(key),
     verified: (userId: string) => engine.sponsorChanged(userId, userId),
+    termsVersion: deps.config.termsVersion,
+    consentGiven: async (entry) => {
+      await consents.add({ ...entry, action: 'given' });
+    },
   });
 
   const checkIns = checkInsCore({ config: deps.config, conn: deps.conn, clock, log: deps.logger, outbox, tokens: deps.tokens, lifecycle: lifecycleDeps });
+
+  const exportDeps = {
+    users,
+    consent: createConsentRepository(deps.conn),
+    profiles,
+    profileChanges: createProfileChangesRepository(deps.conn),
+    vetting: vettingDeps.vetting,
+    lifecycle: lifecycleRepo,
+    checkIns: checkIns.repo,
+    outbox: createOutboxRepository(deps.conn),
+    audit: auditDeps.audit,
+    pseudonyms: auditDeps.pseudonyms,
+    programs: () => engine.programs(),
+    handles,
+    termsVersion: deps.config.termsVersion,
+    clock,
+  };
+
+  const erasures: ErasureDeps = {
+    ...erasureCore({
+      conn: deps.conn,
+      clock,
+      log: deps.logger,
+      feed: deps.feed,
+      lifecycle: lifecycleDeps,
+      access,
+      sponsorChanged: (id, by) => engine.sponsorChanged(id, by),
+      newcomerChanged: (id, by) => engine.newcomerChanged(id, by),
+    }),
+    ...(deps.erasureAfterStep ? { afterStep: deps.erasureAfterStep } : {}),
+  };
 
   const routes: RouteSpec[] = [
     ...authRoutes(authDeps),
@@ -160,6 +211,9 @@ export function createApp(deps: AppDeps): App {
     ...checkInsRoutes(checkIns),
     ...auditRoutes(auditDeps),
     ...mailRoutes(outbox),
+    ...consentRoutes({ users, access, consents, profiles, changes: engine, lifecycle: lifecycleDeps, termsVersion: deps.config.termsVersion, termsText: deps.config.termsText, clock, log: deps.logger }),
+    ...exportRoutes(exportDeps),
+    ...erasureRoutes(erasures),
   ];
 
   const app = express();
@@ -195,6 +249,7 @@ export function createApp(deps: AppDeps): App {
     mountRoutes(routes, {
       authenticate: authenticate({ access, tokens: deps.tokens, clock: deps.clock }),
       requireAccess: (access) => requireRole(access),
+      requireConsent: requireConsent(deps.config.termsVersion),
       audit: (entry) => auditor.record(entry),
     }),
   );
@@ -215,5 +270,5 @@ export function createApp(deps: AppDeps): App {
 
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));
-  return { app, routes, outbox, lifecycle: lifecycleDeps, checkIns };
+  return { app, routes, outbox, lifecycle: lifecycleDeps, checkIns, erasures };
 }

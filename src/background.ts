@@ -18,12 +18,16 @@ import type { TokenConfig } from './auth/tokens.ts';
 import { localJwtSecret } from './db/local-secret.ts';
 import { createCheckInsRepository } from './checkins/checkins.repository.ts';
 import { fanOut, type CheckInDeps, type FanOutResult } from './checkins/checkins.service.ts';
+import { createErasureRepository } from './members/erasure.repository.ts';
+import { createConsentRepository } from './members/consent.repository.ts';
+import { resumeErasures, type ErasureDeps } from './members/erasure.service.ts';
+import type { AccessCache } from './auth/access-cache.ts';
 
 /** Jobs get this long to finish at shutdown: longer than one email's SMTP timeouts (10 + 10 + 30 s). */
 export const JOBS_DRAIN_MS = 60_000;
 
 /** Followers of the change feed not heard from for this long are taken for gone when it is pruned. */
-const FEED_LIVE_WITHIN_MS = 10 * 60_000;
+export const FEED_LIVE_WITHIN_MS = 10 * 60_000;
 
 /** Links in emails: PUBLIC_URL, else (outside production) the address this process listens on. */
 export function publicUrlOf(config: Readonly<Config>): string {
@@ -109,9 +113,45 @@ export function checkInsCore(deps: { config: Readonly<Config>; conn: Connection;
     tokens: deps.tokens,
     crisis: deps.config.crisisResources.en,
     missedAlertAfter: deps.config.checkIns.missedAlertAfter,
+    termsVersion: deps.config.termsVersion,
     clock: deps.clock,
     log: deps.log,
   };
+}
+
+/**
+ * What erasing a member needs (the API and the worker). The API passes its
+ * access cache and matching index, which drop the member at once; a worker's
+ * erasure reaches every instance's caches through the feed.
+ */
+export function erasureCore(deps: {
+  conn: Connection;
+  clock: () => Date;
+  log: Logger;
+  feed: ChangeFeed;
+  lifecycle: CoreDeps;
+  access?: AccessCache;
+  sponsorChanged?: (id: string, by: string) => Promise<void>;
+  newcomerChanged?: (id: string, by: string) => Promise<void>;
+}): ErasureDeps {
+  return {
+    repo: createErasureRepository(deps.conn),
+    consent: createConsentRepository(deps.conn),
+    users: deps.lifecycle.users,
+    profiles: deps.lifecycle.profiles,
+    lifecycle: deps.lifecycle,
+    feed: deps.feed,
+    clock: deps.clock,
+    log: deps.log,
+    feedLiveWithinMs: FEED_LIVE_WITHIN_MS,
+    ...(deps.access ? { access: deps.access } : {}),
+    ...(deps.sponsorChanged ? { sponsorChanged: deps.sponsorChanged } : {}),
+    ...(deps.newcomerChanged ? { newcomerChanged: deps.newcomerChanged } : {}),
+  };
+}
+
+function logErasures(log: Logger, r: { done: number; waiting: number }): void {
+  if (r.done || r.waiting) log.info({ job: 'erasures', ...r }, 'erasures resumed');
 }
 
 function logFanOut(log: Logger, r: FanOutResult): void {
@@ -126,8 +166,15 @@ export interface JobIntervals {
 export const JOB_INTERVALS: JobIntervals = { checkInFanOut: '15 minutes', outboxDeliver: '15 seconds' };
 
 /** Every recurring job: each fans out in code over what is due (DATABASE.md: few job documents). */
-export function recurringJobs(deps: { outbox: Outbox; feed: ChangeFeed; lifecycle: CoreDeps; checkIns: CheckInDeps; intervals?: Partial<JobIntervals> }): RecurringJob[] {
-  const { lifecycle, checkIns } = deps;
+export function recurringJobs(deps: {
+  outbox: Outbox;
+  feed: ChangeFeed;
+  lifecycle: CoreDeps;
+  checkIns: CheckInDeps;
+  erasures: ErasureDeps;
+  intervals?: Partial<JobIntervals>;
+}): RecurringJob[] {
+  const { lifecycle, checkIns, erasures } = deps;
   const every = { ...JOB_INTERVALS, ...deps.intervals };
   return [
     { name: 'checkin-fanout', every: every.checkInFanOut, run: async () => logFanOut(lifecycle.log, await fanOut(checkIns)) },
@@ -136,6 +183,8 @@ export function recurringJobs(deps: { outbox: Outbox; feed: ChangeFeed; lifecycl
     { name: 'outbox-deliver', every: every.outboxDeliver, run: () => deps.outbox.deliverDue() },
     { name: 'outbox-retention', every: '6 hours', run: () => deps.outbox.purgeExpired() },
     { name: 'change-feed-prune', every: '10 minutes', run: () => deps.feed.prune(FEED_LIVE_WITHIN_MS) },
+    // An erasure stopped half-way (a crash, a feed follower not yet past it) goes on from its last step.
+    { name: 'erasures', every: '1 minute', run: async () => logErasures(lifecycle.log, await resumeErasures(erasures)) },
   ];
 }
 
@@ -147,11 +196,16 @@ export async function startJobs(deps: {
   feed: ChangeFeed;
   lifecycle: CoreDeps;
   checkIns: CheckInDeps;
+  erasures: ErasureDeps;
   intervals?: Partial<JobIntervals>;
   processEvery?: number | string;
 }): Promise<Scheduler> {
   const scheduler = createScheduler({ conn: deps.conn, name: deps.name, log: deps.log, ...(deps.processEvery !== undefined ? { processEvery: deps.processEvery } : {}) });
   await scheduler.start(recurringJobs(deps));
+  // At start, an erasure a crash left half-way goes on at once (not a minute later); again safe if another worker does too.
+  void resumeErasures(deps.erasures)
+    .then((r) => logErasures(deps.lifecycle.log, r))
+    .catch((err: unknown) => deps.log.warn({ errName: (err as Error)?.name }, 'resuming erasures failed; the erasures job tries again'));
   return scheduler;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LANGUAGES, type Language } from './mail/templates.ts';
+import { BUILT_IN_TERMS_TEXT, BUILT_IN_TERMS_VERSION } from './members/terms.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -47,6 +48,9 @@ const schema = z.object({
   OUTBOX_MAX_ATTEMPTS: int(1, 20).default(8),
   OUTBOX_RETENTION_DAYS: int(7, 3650).default(30),
   JOBS_IN_API: bool.default(true),
+  TERMS_VERSION: z.string().trim().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1 to 40 letters, digits, dots, dashes or underscores').default(BUILT_IN_TERMS_VERSION),
+  // A path to the terms' UTF-8 text: read after the parse (resolveTerms).
+  TERMS_FILE: z.string().min(1).optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -123,6 +127,10 @@ export interface Config {
   };
   /** Whether the API process also runs the scheduled jobs (else `npm run worker` does). */
   jobsInApi: boolean;
+  /** The terms members consent to now (TERMS_VERSION): registration needs this version, and a member whose consent names another gives it again. */
+  termsVersion: string;
+  /** Their text (TERMS_FILE's, else the built-in one), as GET /api/v1/terms gives it. */
+  termsText: string;
 }
 
 export class ConfigError extends Error {
@@ -194,9 +202,31 @@ function resolveCrisisResources(value: string | undefined, readText: ReadTextFil
 }
 
 /**
- * Pure: reads only the given env, and the one file CRISIS_RESOURCES may name
- * through `readText` (fs.readFileSync by default); reports every bad key by
- * name, never its value.
+ * The terms' text: TERMS_FILE's, else the built-in one, which is only for its
+ * own version (another version with the old words would ask members to
+ * consent to terms they cannot read).
+ */
+function resolveTerms(version: string | undefined, file: string | undefined, readText: ReadTextFile): { version: string; text: string } | string[] {
+  const v = version ?? BUILT_IN_TERMS_VERSION;
+  if (file === undefined) {
+    if (v !== BUILT_IN_TERMS_VERSION) return [`TERMS_VERSION: differs from the built-in terms (${BUILT_IN_TERMS_VERSION}); set TERMS_FILE to the text of this version`];
+    return { version: v, text: BUILT_IN_TERMS_TEXT };
+  }
+  let text: string;
+  try {
+    text = readText(file.trim());
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    return [`TERMS_FILE: the file could not be read${typeof code === 'string' ? ` (${code})` : ''}`];
+  }
+  if (text.trim() === '') return ['TERMS_FILE: the file is empty'];
+  return { version: v, text };
+}
+
+/**
+ * Pure: reads only the given env, and the files CRISIS_RESOURCES and
+ * TERMS_FILE may name through `readText` (fs.readFileSync by default); reports
+ * every bad key by name, never its value.
  */
 export function loadConfig(env: Env, readText: ReadTextFile = readTextFile): Readonly<Config> {
   const parsed = schema.safeParse(
@@ -217,7 +247,9 @@ export function loadConfig(env: Env, readText: ReadTextFile = readTextFile): Rea
   if (env.HANDLE_SECRET && env.HANDLE_SECRET === env.JWT_SECRET) problems.push('HANDLE_SECRET: must differ from JWT_SECRET');
   const crisisResources = resolveCrisisResources(env.CRISIS_RESOURCES, readText);
   if (Array.isArray(crisisResources)) problems.push(...crisisResources);
-  if (!parsed.success || Array.isArray(crisisResources) || problems.length) throw new ConfigError([...new Set(problems)]);
+  const terms = resolveTerms(parsed.success ? parsed.data.TERMS_VERSION : undefined, env.TERMS_FILE || undefined, readText);
+  if (Array.isArray(terms)) problems.push(...terms);
+  if (!parsed.success || Array.isArray(crisisResources) || Array.isArray(terms) || problems.length) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
@@ -253,5 +285,7 @@ export function loadConfig(env: Env, readText: ReadTextFile = readTextFile): Rea
       retentionDays: e.OUTBOX_RETENTION_DAYS,
     }),
     jobsInApi: e.JOBS_IN_API,
+    termsVersion: terms.version,
+    termsText: terms.text,
   });
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const adopted = await feed.adoptOrphans(0);
   if (adopted > 0) logger.info({ count: adopted }, 'change feed: appended announcements left pending by an earlier run');
   const instanceId = randomUUID();
-  const engine = await startMatchingEngine({ conn: db.conn, feed, instanceId, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays });
+  const engine = await startMatchingEngine({ conn: db.conn, feed, instanceId, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, termsVersion: config.termsVersion });
   const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, instanceId, clock, log: logger });
   const maintenance = startFeedMaintenance(feed, { log: logger });
   let listeningUrl: string | undefined = undefined;
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     // Flushes what is still pending; what cannot be appended stays recorded for the next start.
     await feed.stop();
   };
-  const { app, lifecycle, checkIns } = createApp({
+  const { app, lifecycle, checkIns, erasures } = createApp({
     access,
     feed,
     config,
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     outbox,
   });
   if (config.jobsInApi) {
-    scheduler = await startJobs({ conn: db.conn, name: `api-${instanceId}`, log: logger, outbox, feed, lifecycle, checkIns });
+    scheduler = await startJobs({ conn: db.conn, name: `api-${instanceId}`, log: logger, outbox, feed, lifecycle, checkIns, erasures });
     logger.info('scheduled jobs run in this process (JOBS_IN_API=false leaves them to `npm run worker`)');
   }
 

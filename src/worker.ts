@@ -4,7 +4,7 @@
 // Graceful shutdown: running jobs finish, none start.
 
 import { randomUUID } from 'node:crypto';
-import { checkInsCore, createMailOutbox, describeMail, lifecycleCore, startJobs, stopJobs, tokenConfigOf } from './background.ts';
+import { checkInsCore, createMailOutbox, describeMail, erasureCore, lifecycleCore, startJobs, stopJobs, tokenConfigOf } from './background.ts';
 import { configOrExit, databaseOrExit, onShutdownSignals } from './boot.ts';
 import { createChangeFeed } from './db/change-feed.ts';
 import { createLogger } from './http/logger.ts';
@@ -25,7 +25,8 @@ async function worker(): Promise<void> {
   const name = `worker-${randomUUID()}`;
   const lifecycle = lifecycleCore({ config, conn: db.conn, clock, log: logger, outbox, feed });
   const checkIns = checkInsCore({ config, conn: db.conn, clock, log: logger, outbox, tokens: tokenConfigOf(config), lifecycle });
-  const scheduler = await startJobs({ conn: db.conn, name, log: logger, outbox, feed, lifecycle, checkIns });
+  const erasures = erasureCore({ conn: db.conn, clock, log: logger, feed, lifecycle });
+  const scheduler = await startJobs({ conn: db.conn, name, log: logger, outbox, feed, lifecycle, checkIns, erasures });
   logger.info({ worker: name }, `worker running the scheduled jobs (${describeMail(config)})`);
 
   onShutdownSignals(logger, { stopping: 'worker stopping: running jobs finish, none start', stopped: 'worker stopped' }, SHUTDOWN_MS, async () => {

@@ -115,6 +115,31 @@ export function requireRunAccess(actor: Actor, run: { programs: readonly string[
   }
 }
 
+// ---- consent ----
+
+/** The consent that lets a member's data be used: to the current terms, with health data not withdrawn. */
+export interface ConsentState {
+  termsVersion: string;
+  healthData: boolean;
+}
+
+export const hasCurrentConsent = (consent: ConsentState | undefined, currentVersion: string): boolean =>
+  consent !== undefined && consent.termsVersion === currentVersion && consent.healthData === true;
+
+/**
+ * The gate in front of every data route (admins and coordinators too: they
+ * are members bound by the same terms). Exempt routes (signing in and out, the
+ * account itself, consent, export and erasure) are named by the routes.
+ */
+export function requireCurrentConsent(consent: ConsentState | undefined, currentVersion: string): void {
+  if (hasCurrentConsent(consent, currentVersion)) return;
+  const detail =
+    consent?.termsVersion === currentVersion
+      ? 'You withdrew your consent to keep health data: give it again (POST /api/v1/me/consent) to use this.'
+      : `The terms changed: read version ${currentVersion} (GET /api/v1/terms) and give your consent again (POST /api/v1/me/consent) to use this.`;
+  throw new AppError('forbidden', 'consent-required', detail, { members: { termsVersion: currentVersion } });
+}
+
 /** Whether a read of someone's data by this actor goes to the audit log: a coordinator's or admin's read of another member. */
 export function isAuditedRead(actor: Actor, subjectIds: readonly string[]): boolean {
   return isAnyCoordinator(actor) && subjectIds.some((id) => id !== actor.id);

@@ -15,6 +15,8 @@ export interface AuditDoc {
   action: string;
   route: string;
   requestId: string;
+  /** Words the actor gave for a decision (an admin's reason to erase an account). */
+  note?: string;
 }
 
 /** Both directions of the pseudonym mapping, each keyed by `_id`: `user:<id>` → pseudonym, `pseudonym:<p>` → user id. */
@@ -32,6 +34,7 @@ const auditSchema = new Schema<AuditDoc>(
     action: { type: String, required: true },
     route: { type: String, required: true },
     requestId: { type: String, required: true },
+    note: { type: String },
   },
   { versionKey: false, collection: 'audit_log' },
 );

@@ -21,6 +21,8 @@ export interface AuditFilter {
 export interface AuditRepository {
   append(entry: Omit<AuditDoc, '_id'>): Promise<AuditEntry>;
   find(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** Every entry naming this pseudonym as actor or subject, oldest first (a member's export). */
+  about(pseudonym: string): Promise<AuditEntry[]>;
 }
 
 export interface PseudonymsRepository {
@@ -55,6 +57,9 @@ export function createAuditRepository(conn: Connection): AuditRepository {
       return docs
         .filter((d) => (filter.actor === undefined || d.actor === filter.actor) && (filter.subject === undefined || d.subjects.includes(filter.subject)))
         .slice(0, filter.limit);
+    },
+    async about(pseudonym) {
+      return Audit.find({ $or: [{ actor: pseudonym }, { subjects: pseudonym }] }).sort({ _id: 1 }).lean<AuditDoc[]>();
     },
   });
 }

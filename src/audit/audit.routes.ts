@@ -4,7 +4,7 @@ import { listAudit, type AuditDeps } from './audit.service.ts';
 
 const party = z.object({ pseudonym: z.string(), userId: z.string().nullable() });
 const auditEntry = z
-  .object({ id: z.string(), at: z.string(), action: z.string(), route: z.string(), requestId: z.string(), actor: party, subjects: z.array(party) })
+  .object({ id: z.string(), at: z.string(), action: z.string(), route: z.string(), requestId: z.string(), actor: party, subjects: z.array(party), note: z.string().optional() })
   .meta({ id: 'AuditEntry' });
 
 export function auditRoutes(deps: AuditDeps): RouteSpec[] {

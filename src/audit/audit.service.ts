@@ -7,6 +7,8 @@ export interface AuditRecord {
   action: string;
   route: string;
   requestId: string;
+  /** Words the actor gave (an admin's reason). */
+  note?: string;
 }
 
 export interface Auditor {
@@ -41,7 +43,7 @@ export function createAuditor(deps: AuditDeps): Auditor {
       const subjects: string[] = [];
       // Only the few a batch did not cover (eight or fewer) are read one by one.
       for (const id of subjectIds) subjects.push(cache.peek(id) ?? (await pseudonymOf(id)));
-      await deps.audit.append({ at: deps.clock(), actor: await pseudonymOf(r.actorId), subjects, action: r.action, route: r.route, requestId: r.requestId });
+      await deps.audit.append({ at: deps.clock(), actor: await pseudonymOf(r.actorId), subjects, action: r.action, route: r.route, requestId: r.requestId, ...(r.note ? { note: r.note } : {}) });
     },
   };
 }
@@ -68,6 +70,7 @@ export interface AuditView {
   requestId: string;
   actor: Party;
   subjects: Party[];
+  note?: string;
 }
 
 /** Entries newest first; `actor` and `subject` are user ids, looked up through their pseudonyms. */
@@ -98,6 +101,7 @@ export async function listAudit(deps: AuditDeps, q: AuditQuery): Promise<AuditVi
       requestId: e.requestId,
       actor: await party(e.actor),
       subjects: await Promise.all(e.subjects.map(party)),
+      ...(e.note ? { note: e.note } : {}),
     });
   }
   return out;

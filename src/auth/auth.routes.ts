@@ -71,7 +71,11 @@ export function authRoutes(d: AuthRouteDeps): RouteSpec[] {
       access: 'public',
       body: registerBody,
       before: [registrationLimiter(d.rateLimits.registrationsPerIpPerHour)],
-      responses: { 201: { description: 'The account (not yet verified) and an access token', schema: registerResponse }, 409: { description: 'Email taken' } },
+      responses: {
+        201: { description: 'The account (not yet verified) and an access token', schema: registerResponse },
+        400: { description: 'Invalid input, or consent to other terms than the current ones (`terms-version-mismatch`, naming `termsVersion`)' },
+        409: { description: 'Email taken' },
+      },
       handle: async ({ body }) => ({ status: 201, body: await auth.register(d, body) }),
     }),
     defineRoute({
@@ -98,6 +102,7 @@ export function authRoutes(d: AuthRouteDeps): RouteSpec[] {
       summary: 'Revoke the presented access token',
       tag: 'Accounts',
       access: 'member',
+      consentExempt: true,
       responses: { 204: { description: 'Revoked' } },
       handle: async ({ res }) => {
         await auth.logout(d, res.locals.token as string);
@@ -110,6 +115,7 @@ export function authRoutes(d: AuthRouteDeps): RouteSpec[] {
       summary: 'Sign out everywhere: every access token of the account ends, the presented one included',
       tag: 'Accounts',
       access: 'member',
+      consentExempt: true,
       before: [perIp(), accountLimiter({ windowMs: 15 * 60_000, limit: 10, detail: 'Too many requests for this account. Wait a few minutes and try again.' })],
       responses: { 204: { description: 'Every token ended (on other instances within the change feed delay)' } },
       audit: { action: 'logout-all', decision: true, subjects: ({ actor }) => [actor.id] },
@@ -136,6 +142,7 @@ export function authRoutes(d: AuthRouteDeps): RouteSpec[] {
       summary: 'Mail a new link to confirm the address (a few an hour)',
       tag: 'Accounts',
       access: 'member',
+      consentExempt: true,
       before: [perIp(), accountLimiter({ windowMs: HOUR, limit: 3, detail: 'A few links were sent in the last hour. Please look for them (and in spam), or try again later.' })],
       responses: { 202: { description: 'A new link is on its way', schema: acceptedView }, 409: { description: 'Already confirmed' } },
       handle: async ({ actor }) => {
@@ -178,6 +185,7 @@ export function authRoutes(d: AuthRouteDeps): RouteSpec[] {
       summary: 'Change the password (the current one required): every other token of the account ends',
       tag: 'Accounts',
       access: 'member',
+      consentExempt: true,
       body: changePasswordBody,
       before: [
         perIp(),
@@ -196,6 +204,7 @@ export function authRoutes(d: AuthRouteDeps): RouteSpec[] {
       summary: 'Ask to change the email address: a link to the new address, a notice to the old; nothing changes until the link is used',
       tag: 'Accounts',
       access: 'member',
+      consentExempt: true,
       body: changeEmailBody,
       before: [
         perIp(),
@@ -238,6 +247,7 @@ export function authRoutes(d: AuthRouteDeps): RouteSpec[] {
       summary: "The caller's account",
       tag: 'Accounts',
       access: 'member',
+      consentExempt: true,
       responses: { 200: { description: 'The account', schema: userView } },
       handle: async ({ actor }) => ({ status: 200, body: await auth.getMe(d, actor) }),
     }),

@@ -31,6 +31,17 @@ export interface AuthDeps {
   resetAnswerMs?: number;
   /** An address was confirmed: what is kept out for unconfirmed accounts (the candidate index) takes the account in. */
   verified?(userId: string): Promise<void>;
+  /** The terms version registration must consent to (TERMS_VERSION). */
+  termsVersion: string;
+  /** Records a consent given at registration in the member's consent history. */
+  consentGiven?(entry: { userId: string; termsVersion: string; healthData: boolean; adult: boolean; at: Date }): Promise<void>;
+}
+
+/** A consent to terms other than the current ones: 400, naming the version to consent to. */
+export function termsVersionMismatch(current: string): AppError {
+  return new AppError('validation', 'terms-version-mismatch', `Consent must be given to the current terms, version ${current} (GET /api/v1/terms).`, {
+    members: { termsVersion: current },
+  });
 }
 
 export interface UserView {
@@ -128,6 +139,7 @@ export interface RegisterInput {
 }
 
 export async function register(deps: AuthDeps, input: RegisterInput) {
+  if (input.consent.termsVersion !== deps.termsVersion) throw termsVersionMismatch(deps.termsVersion);
   const now = deps.clock();
   const user: User = {
     _id: randomUUID(),
@@ -142,6 +154,11 @@ export async function register(deps: AuthDeps, input: RegisterInput) {
   if (!(await deps.users.create(user))) {
     throw new AppError('conflict', 'email-taken', 'An account with this email already exists.');
   }
+  // The account's `consent` is the current state and holds it already; a history entry
+  // that cannot be written now is logged (with the account id, to be repaired), not worth failing the sign-up for.
+  await deps
+    .consentGiven?.({ userId: user._id, ...user.consent })
+    .catch((err: unknown) => deps.log?.warn({ user: user._id, errName: (err as Error)?.name }, 'consent history entry not recorded at registration'));
   // The account exists already: a link that cannot be recorded now is not worth failing the sign-up for (one can be asked for again).
   await sendVerification(deps, user).catch((err: unknown) => deps.log?.warn({ user: user._id, errName: (err as Error)?.name }, 'verification email not recorded'));
   return { user: toUserView(user), ...issueToken(deps, user) };

@@ -4,6 +4,8 @@ import { actorOf } from './auth.service.ts';
 import { verifyAccessToken, type TokenConfig } from './tokens.ts';
 import type { AccessCache } from './access-cache.ts';
 import { AppError } from '../errors.ts';
+import { requireCurrentConsent } from '../access/policy.ts';
+import type { AccessEntry } from './users.repository.ts';
 
 const unauthenticated = () =>
   new AppError('unauthenticated', 'unauthenticated', 'A valid access token is required in the Authorization header.');
@@ -23,8 +25,23 @@ export function authenticate(deps: { access: AccessCache; tokens: TokenConfig; c
     // Signed out everywhere, or the password changed, after this token was issued.
     if (user.notBeforeMs !== undefined && verified.issuedAtMs <= user.notBeforeMs && verified.jti !== user.notBeforeExcept) throw unauthenticated();
     res.locals.actor = actorOf(user);
+    // What the consent gate reads (requireConsent): from the same cache entry, so a re-consent applies on the next request.
+    res.locals.access = user;
     res.locals.token = token;
     res.locals.tokenId = verified.jti;
+    next();
+  };
+}
+
+/**
+ * The consent gate, after `authenticate`, on every route not exempt from it:
+ * 403 `consent-required` naming the current terms while the member's consent
+ * is to older terms or their health-data consent is withdrawn.
+ */
+export function requireConsent(currentVersion: string): RequestHandler {
+  return (_req, res, next) => {
+    const entry = res.locals.access as AccessEntry | undefined;
+    requireCurrentConsent(entry, currentVersion);
     next();
   };
 }

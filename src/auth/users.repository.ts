@@ -3,6 +3,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/connect.ts';
 import type { ChangeFeed } from '../db/change-feed.ts';
 import { authModels, type UserDoc } from './users.model.ts';
+import { hasCurrentConsent } from '../access/policy.ts';
 
 export type User = UserDoc;
 
@@ -13,6 +14,9 @@ export interface AccessEntry {
   /** Tokens issued at or before this millisecond are ended, but `notBeforeExcept`. */
   notBeforeMs?: number;
   notBeforeExcept?: string;
+  /** The member's consent (the gate in front of data routes): the terms version given, and whether health data may be kept. */
+  termsVersion: string;
+  healthData: boolean;
 }
 
 /** Whether an account's address is confirmed (accounts older than verification count as confirmed). */
@@ -26,8 +30,17 @@ export interface UsersRepository {
   findById(id: string): Promise<User | undefined>;
   /** Whether the account's address is confirmed (false for no account). */
   isVerified(id: string): Promise<boolean>;
-  /** The accounts whose address is not confirmed yet (kept out of the candidate index). */
-  unverifiedIds(): Promise<Set<string>>;
+  /**
+   * The accounts kept out of the candidate index: address not confirmed yet,
+   * or consent not to the current terms, or health-data consent withdrawn.
+   */
+  inactiveIds(termsVersion: string): Promise<Set<string>>;
+  /** Whether the account may be proposed: confirmed, with current consent (the single-account form of `inactiveIds`). */
+  isActive(id: string, termsVersion: string): Promise<boolean>;
+  /** The accounts whose consent is not to the current terms or whose health-data consent is withdrawn (their check-ins pause, they are not in pool runs). */
+  withoutCurrentConsent(termsVersion: string): Promise<Set<string>>;
+  /** Replaces the account's consent (announced: every instance's access cache reloads it); false for no account. */
+  setConsent(id: string, consent: UserDoc['consent']): Promise<boolean>;
   accessEntry(id: string): Promise<AccessEntry | undefined>;
   findByEmail(normalisedEmail: string): Promise<User | undefined>;
   setCoordinatorOf(id: string, programs: string[]): Promise<User | undefined>;
@@ -170,20 +183,37 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
       const doc = await User.findById(id).select({ emailVerified: 1 }).lean<{ emailVerified?: boolean }>();
       return doc ? isVerified(doc) : false;
     },
-    async unverifiedIds() {
-      const docs = await User.find({ emailVerified: false }).select({ _id: 1 }).lean<Array<{ _id: string }>>();
-      return new Set(docs.map((d) => d._id));
+    async inactiveIds(termsVersion) {
+      // The rule is the policy's (hasCurrentConsent), applied in code: FerretDB scans this collection for any filter but _id anyway.
+      const docs = await User.find().select({ _id: 1, emailVerified: 1, consent: 1 }).lean<Array<Pick<User, '_id' | 'emailVerified' | 'consent'>>>();
+      return new Set(docs.filter((d) => !isVerified(d) || !hasCurrentConsent(d.consent, termsVersion)).map((d) => d._id));
+    },
+    async isActive(id, termsVersion) {
+      const doc = await User.findById(id).select({ emailVerified: 1, consent: 1 }).lean<Pick<User, 'emailVerified' | 'consent'>>();
+      return doc ? isVerified(doc) && hasCurrentConsent(doc.consent, termsVersion) : false;
+    },
+    async withoutCurrentConsent(termsVersion) {
+      const docs = await User.find().select({ _id: 1, consent: 1 }).lean<Array<Pick<User, '_id' | 'consent'>>>();
+      return new Set(docs.filter((d) => !hasCurrentConsent(d.consent, termsVersion)).map((d) => d._id));
+    },
+    async setConsent(id, consent) {
+      const res = await User.updateOne({ _id: id }, { $set: { consent } });
+      if (res.matchedCount === 0) return false;
+      await announce(id);
+      return true;
     },
     async accessEntry(id) {
       const doc = await User.findById(id)
-        .select({ roles: 1, tokensNotBefore: 1, tokensNotBeforeExcept: 1 })
-        .lean<{ _id: string; roles?: Partial<AccessEntry['roles']>; tokensNotBefore?: Date; tokensNotBeforeExcept?: string }>();
+        .select({ roles: 1, tokensNotBefore: 1, tokensNotBeforeExcept: 1, consent: 1 })
+        .lean<{ _id: string; roles?: Partial<AccessEntry['roles']>; tokensNotBefore?: Date; tokensNotBeforeExcept?: string; consent?: Partial<User['consent']> }>();
       if (!doc) return undefined;
       return {
         _id: doc._id,
         roles: { admin: Boolean(doc.roles?.admin), coordinatorOf: [...(doc.roles?.coordinatorOf ?? [])] },
         ...(doc.tokensNotBefore ? { notBeforeMs: new Date(doc.tokensNotBefore).getTime() } : {}),
         ...(doc.tokensNotBeforeExcept ? { notBeforeExcept: doc.tokensNotBeforeExcept } : {}),
+        termsVersion: doc.consent?.termsVersion ?? '',
+        healthData: doc.consent?.healthData === true,
       };
     },
     async findByEmail(email) {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Actor } from '../access/actor.ts';
-import { coordinatorProgramScope, matchParty } from '../access/policy.ts';
+import { coordinatorProgramScope, hasCurrentConsent, matchParty } from '../access/policy.ts';
 import { signCheckInLink, verifyCheckInLink, type CheckInPurpose, type TokenConfig } from '../auth/tokens.ts';
 import type { UsersRepository } from '../auth/users.repository.ts';
 import type { CrisisResources } from '../config.ts';
@@ -49,6 +49,8 @@ export interface CheckInDeps {
   crisis: CrisisResources;
   /** This many unanswered check-ins in a row alert the coordinators (CHECKIN_MISSED_ALERT). */
   missedAlertAfter: number;
+  /** The current terms (TERMS_VERSION): a member whose consent is to older ones, or who withdrew health-data consent, gets no check-ins. */
+  termsVersion: string;
   clock: () => Date;
   log: Pick<Logger, 'info' | 'warn'>;
 }
@@ -158,14 +160,18 @@ export async function fanOut(deps: CheckInDeps): Promise<FanOutResult> {
     const resumedAt = stored?.resumedAt ? new Date(stored.resumedAt).getTime() : undefined;
     const after = (at: Date) => resumedAt === undefined || at.getTime() > resumedAt;
     await guarded(deps, round, async () => {
+      // While their consent is not current their check-ins pause, as a paused member's do: nothing is claimed, so
+      // nothing counts as unanswered. Asked (by _id) only of a member with a slot to handle in this pass.
+      let consents: boolean | undefined;
+      const hasConsent = async () => (consents ??= hasCurrentConsent((await deps.users.findById(memberId))?.consent, deps.termsVersion));
       for (const slot of slotsBetween(from, now, zone, s.day, s.hour)) {
-        if (after(slot.at)) await writeMemberWeek(deps, round, memberId, list, slot.week, slot.at);
+        if (after(slot.at) && (await hasConsent())) await writeMemberWeek(deps, round, memberId, list, slot.week, slot.at);
       }
       // Every worker was away longer than the catch-up window: those slots are skipped, and counted.
       if (last && last.getTime() < catchUpFrom) {
         const skipFrom = new Date(Math.max(last.getTime() - OVERLAP_MS, now.getTime() - SKIP_HORIZON_MS));
         for (const slot of slotsBetween(skipFrom, new Date(catchUpFrom), zone, s.day, s.hour)) {
-          if (!after(slot.at)) continue;
+          if (!after(slot.at) || !(await hasConsent())) continue;
           for (const mm of await owed(deps, list, slot.at)) {
             if (await deps.repo.claimCheckIn(checkInDoc(mm, memberId, slot.week, slot.at, now, 'skipped'))) result.skipped += 1;
           }

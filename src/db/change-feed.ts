@@ -63,6 +63,12 @@ export interface ChangeFeed {
    * `liveWithinMs`), never the newest; returns how many were deleted.
    */
   prune(liveWithinMs: number): Promise<number>;
+  /**
+   * Whether every live follower (heartbeat within `liveWithinMs`) has applied
+   * version `n`: after that, the events up to it may be rewritten in place
+   * (an erasure removes a member's id from them) without any follower missing them.
+   */
+  followersPast(n: number, liveWithinMs: number): Promise<boolean>;
   /** Stops retrying and flushes once; what cannot be flushed stays pending in the database. */
   stop(): Promise<void>;
 }
@@ -383,9 +389,16 @@ export function createChangeFeed(conn: Connection, deps: { clock: () => Date; lo
     return deleted;
   }
 
+  async function followersPast(n: number, liveWithinMs: number): Promise<boolean> {
+    const now = clock().getTime();
+    const live = (await followers.find({}).toArray()).filter((f) => now - new Date(f.at).getTime() <= liveWithinMs);
+    return live.every((f) => f.position >= n);
+  }
+
   return {
     publish,
     announce,
+    followersPast,
     async flush() {
       if (!(await drain())) throw new Error('the change feed could not be written');
     },

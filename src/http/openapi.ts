@@ -29,7 +29,11 @@ export function buildOpenApi(specs: readonly RouteSpec[], extra: { version: stri
     const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } });
     responses['400'] ??= problemResponse('Invalid request');
     if (s.access !== 'public') responses['401'] ??= problemResponse('Missing or invalid access token');
-    if (s.access === 'coordinator' || s.access === 'admin') responses['403'] ??= problemResponse(`Needs the ${s.access} role`);
+    if (s.access === 'coordinator' || s.access === 'admin') {
+      responses['403'] ??= problemResponse(`Needs the ${s.access} role; or (\`consent-required\`, naming \`termsVersion\`) consent to the current terms`);
+    } else if (s.access !== 'public' && !s.consentExempt) {
+      responses['403'] ??= problemResponse('Consent to the current terms is needed first (`consent-required`, naming `termsVersion`)');
+    }
     registry.registerPath({
       method: s.method,
       path: s.path,

@@ -42,6 +42,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   /** Extra middleware run after authentication and before parsing (rate limits). */
   before?: RequestHandler[];
+  /** Answers even while the member's consent is older than the current terms (sign-in and out, `/me`, consent, export, deletion). */
+  consentExempt?: true;
   /**
    * What the audit log records of a successful call: a decision (`decision:
    * true`) always; a read only when a coordinator or admin reads another
@@ -51,6 +53,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
     action: string;
     decision?: boolean;
     subjects?: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>, result: RouteResult) => readonly string[];
+    /** Words the actor gave for a decision (an admin's reason to erase an account): kept with the entry. */
+    note?: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => string | undefined;
   };
   handle(input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
 }
@@ -71,11 +75,14 @@ export interface AuditHook {
   action: string;
   route: string;
   requestId: string;
+  note?: string;
 }
 
 export interface MountGuards {
   authenticate: RequestHandler;
   requireAccess(access: Exclude<Access, 'public' | 'member'>): RequestHandler;
+  /** The consent gate: every authenticated route but those marked `consentExempt`. */
+  requireConsent: RequestHandler;
   /** Records an audited call before its answer is sent. */
   audit(entry: AuditHook): Promise<void>;
 }
@@ -87,6 +94,7 @@ export function mountRoutes(specs: readonly RouteSpec[], guards: MountGuards): R
   for (const spec of specs) {
     const chain: RequestHandler[] = [];
     if (spec.access !== 'public') chain.push(guards.authenticate);
+    if (spec.access !== 'public' && !spec.consentExempt) chain.push(guards.requireConsent);
     if (spec.access === 'coordinator' || spec.access === 'admin') chain.push(guards.requireAccess(spec.access));
     chain.push(...(spec.before ?? []));
     chain.push(async (req, res) => {
@@ -100,7 +108,9 @@ export function mountRoutes(specs: readonly RouteSpec[], guards: MountGuards): R
       if (spec.audit && result.status < 400 && actorId) {
         const subjectIds = spec.audit.subjects?.(input, result) ?? [];
         if (spec.audit.decision || isAuditedRead(actor, subjectIds)) {
+          const note = spec.audit.note?.(input);
           await guards.audit({
+            ...(note ? { note } : {}),
             actorId,
             subjectIds,
             action: spec.audit.action,

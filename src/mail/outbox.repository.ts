@@ -4,6 +4,7 @@ import { atRepositoryEdge } from '../db/repository-edge.ts';
 import { mailModels, type OutboxDoc } from './outbox.model.ts';
 
 export type OutboxFailureDoc = Pick<OutboxDoc, '_id' | 'template' | 'attempts' | 'lastError' | 'createdAt' | 'failedAt' | 'recipientId'>;
+export type OutboxSentDoc = Pick<OutboxDoc, 'template' | 'subject' | 'createdAt' | 'status' | 'sentAt' | 'failedAt' | 'purgedAt'>;
 
 export interface AttemptOutcome {
   attempts: number;
@@ -31,6 +32,8 @@ export interface OutboxRepository {
   markSent(id: string, sentAt: Date, messageId: string | undefined): Promise<void>;
   recordFailedAttempt(id: string, outcome: AttemptOutcome): Promise<void>;
   failures(limit: number): Promise<OutboxFailureDoc[]>;
+  /** What was mailed to one member, oldest first: the template, subject and dates, never the words (links carry tokens). */
+  sentTo(recipientId: string): Promise<OutboxSentDoc[]>;
   /** Removes the address and words of sent and failed messages created before `before`, and claims older than it; counts messages purged. */
   purgeBefore(before: Date, now: Date): Promise<number>;
 }
@@ -99,6 +102,12 @@ export function createOutboxRepository(conn: Connection): OutboxRepository {
         .sort({ failedAt: -1, createdAt: -1, _id: 1 })
         .limit(limit)
         .lean<OutboxFailureDoc[]>();
+    },
+    async sentTo(recipientId) {
+      return Outbox.find({ recipientId })
+        .select({ _id: 0, template: 1, subject: 1, createdAt: 1, status: 1, sentAt: 1, failedAt: 1, purgedAt: 1 })
+        .sort({ createdAt: 1, _id: 1 })
+        .lean<OutboxSentDoc[]>();
     },
   });
 }

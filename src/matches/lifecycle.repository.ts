@@ -81,7 +81,9 @@ export interface MatchStatus {
   /** A temporary match that ended at its term: not "ended" for the pair's history. */
   atTerm?: boolean;
   /** Why a match was withdrawn without anyone of it asking. */
-  cause?: 'request-withdrawn' | 'sponsor-no-longer-qualifies';
+  cause?: 'request-withdrawn' | 'sponsor-no-longer-qualifies' | 'member-left';
+  /** With `member-left`: which of the two left (the other is told). */
+  leftBy?: 'newcomer' | 'sponsor';
 }
 
 // ---- places ----
@@ -187,6 +189,8 @@ export interface LifecycleRepository {
   insertConcern(doc: ConcernDoc): Promise<void>;
   concern(id: string): Promise<ConcernDoc | undefined>;
   concernsIn(programs: readonly string[] | 'all'): Promise<ConcernDoc[]>;
+  /** The concerns one member filed, oldest first (their export). */
+  concernsBy(userId: string): Promise<ConcernDoc[]>;
   ackConcern(id: string, by: string, at: Date): Promise<void>;
 }
 
@@ -343,6 +347,9 @@ export function createLifecycleRepository(conn: Connection): LifecycleRepository
     },
     async concernsIn(programs) {
       return withAcks(await concerns.find(inPrograms(programs, 'program')).sort({ at: 1 }).toArray());
+    },
+    async concernsBy(userId) {
+      return withAcks(await concerns.find({ by: userId }).sort({ at: 1, _id: 1 }).toArray());
     },
     async ackConcern(id, by, at) {
       await acks.insertOne({ _id: id, by, at }).catch(ignoreDuplicate);

@@ -252,6 +252,33 @@ export async function withdrawRequest(deps: LifecycleDeps, actor: Actor, request
   await deps.repo.releaseClaim(request!.userId, requestId);
 }
 
+/**
+ * A member left (withdrew their health-data consent, or their account is
+ * being erased): their open requests are withdrawn and every live match of
+ * theirs ends (before it was active: withdrawn), each member who stays told
+ * with the neutral notice, never why. Safe to run again: what is already
+ * closed is left as it is.
+ */
+export async function memberLeft(deps: CoreDeps, userId: string, by: string): Promise<void> {
+  for (const request of await deps.repo.requestsOf(userId)) {
+    await changeRequest(deps, request._id, by, (current) =>
+      (current?.state.status ?? 'open') === 'open' ? { status: 'withdrawn', ...(current?.state.match ? { match: current.state.match } : {}), change: 'withdrawn' } : undefined,
+    );
+    await deps.repo.releaseClaim(userId, request._id);
+  }
+  const [asNewcomer, asSponsor] = await Promise.all([deps.repo.matchesOf('newcomerId', userId), deps.repo.matchesOf('sponsorId', userId)]);
+  for (const [matches, leftBy] of [
+    [asNewcomer, 'newcomer'],
+    [asSponsor, 'sponsor'],
+  ] as const) {
+    for (const m of matches) {
+      const status = await deps.repo.status(m._id);
+      if (status && isTerminal(status.state.status)) continue;
+      await systemStep(deps, m._id, 'leave', by, { cause: 'member-left', leftBy });
+    }
+  }
+}
+
 /** The newcomers whose request is open with no live match: who a pool run takes. */
 export async function openRequesters(repo: LifecycleRepository): Promise<ReadonlySet<string>> {
   const [claims, states] = await Promise.all([repo.allOpenClaims(), repo.latestRequestStates()]);
@@ -451,7 +478,7 @@ async function step(
   action: MatchAction,
   role: MatchRole,
   by: string,
-  input: StepInput & { cause?: MatchStatus['cause']; onlyIf?: (current: ChainVersion<MatchStatus>) => boolean } = {},
+  input: StepInput & { cause?: MatchStatus['cause']; leftBy?: MatchStatus['leftBy']; onlyIf?: (current: ChainVersion<MatchStatus>) => boolean } = {},
 ): Promise<ChainVersion<MatchStatus>> {
   let decidedFrom: MatchState | undefined;
   const v = await untilWritten('This match', async () => {
@@ -471,7 +498,7 @@ async function step(
     decidedFrom = current.state.status;
     const d = decide(current.state.status, action, role);
     if (!d.ok) {
-      const allowed = d.allowed.filter((a) => a !== 'expire' && a !== 'withdraw' && a !== 'term-end');
+      const allowed = d.allowed.filter((a) => a !== 'expire' && a !== 'withdraw' && a !== 'term-end' && a !== 'leave');
       // Someone else's step (the table says who): an illegal transition for this caller, named as such.
       if (d.why === 'not-your-action') throw conflict('not-your-step', `This step is not yours to take while the match is ${current.state.status}.`, { state: current.state.status, allowedActions: allowed });
       throw conflict('illegal-transition', `This match is ${current.state.status}: it cannot be ${PAST[action]} now.`, {
@@ -488,6 +515,7 @@ async function step(
       ...(input.reason ? { reason: input.reason } : {}),
       ...(input.note ? { note: input.note } : {}),
       ...(input.cause ? { cause: input.cause } : {}),
+      ...(input.leftBy ? { leftBy: input.leftBy } : {}),
       ...(d.next === 'awaiting-sponsor' ? { sponsorAsked: true } : {}),
       ...(d.next === 'active' && !current.state.activeSince ? { activeSince: now } : {}),
       ...(action === 'term-end' ? { atTerm: true } : {}),
@@ -513,7 +541,7 @@ async function step(
 
 /** The state a new version starts from: what lasts of the match, without the last step's own reason, note, cause and flag. */
 function carried(s: MatchStatus): MatchStatus {
-  const { reason: _reason, note: _note, cause: _cause, flag: _flag, flagFor: _flagFor, ...kept } = s;
+  const { reason: _reason, note: _note, cause: _cause, leftBy: _leftBy, flag: _flag, flagFor: _flagFor, ...kept } = s;
   return kept;
 }
 
@@ -536,6 +564,7 @@ const PAST: Record<MatchAction, string> = {
   expire: 'expired',
   withdraw: 'withdrawn',
   'term-end': 'ended at its term',
+  leave: 'ended because a member left',
 };
 
 /** A step nobody asked for through the match's routes: expiry, a withdrawn request, a term that ran out. */
@@ -544,7 +573,7 @@ async function systemStep(
   matchId: string,
   action: MatchAction,
   by: string,
-  input: { cause?: MatchStatus['cause']; onlyIf?: (current: ChainVersion<MatchStatus>) => boolean } = {},
+  input: { cause?: MatchStatus['cause']; leftBy?: MatchStatus['leftBy']; onlyIf?: (current: ChainVersion<MatchStatus>) => boolean } = {},
 ) {
   try {
     return await step(deps, matchId, action, 'system', by, input);
@@ -603,7 +632,7 @@ export async function settle(deps: CoreDeps, matchId: string): Promise<void> {
 /** What a match leaves in the newcomer's history with the sponsor: declined, rejected and expired for a while, ended for good; a withdrawn match or a temporary one that ran to its term, nothing. */
 function pairMark(s: MatchStatus): PairEventRecord['kind'] | undefined {
   if (s.status === 'rejected' || s.status === 'declined' || s.status === 'expired') return s.status;
-  if (s.status === 'ended' && !s.atTerm) return 'ended';
+  if (s.status === 'ended' && !s.atTerm && s.cause !== 'member-left') return 'ended';
   return undefined;
 }
 
@@ -689,6 +718,13 @@ async function mailsFor(deps: CoreDeps, m: MatchDoc, v: ChainVersion<MatchStatus
   if (s.cause === 'sponsor-no-longer-qualifies') {
     await mail(deps, event, { id: m.newcomerId }, 'match-withdrawn-newcomer', name);
     if (s.sponsorAsked) await mail(deps, event, { id: m.sponsorId }, 'match-withdrawn-sponsor', name);
+    return;
+  }
+  if (s.cause === 'member-left') {
+    // The one who stayed hears the neutral notice (nothing says why); a newcomer whose match was still being arranged, that their request is open again.
+    const stayed = s.leftBy === 'newcomer' ? 'sponsor' : 'newcomer';
+    if (stayed === 'sponsor' && s.sponsorAsked) await mail(deps, event, { id: m.sponsorId }, 'match-closed', name);
+    if (stayed === 'newcomer') await mail(deps, event, { id: m.newcomerId }, s.activeSince ? 'match-closed' : 'match-withdrawn-newcomer', name);
     return;
   }
   // Everyone else who knew of the match gets the same neutral notice, never the reason.

@@ -27,8 +27,8 @@ export const isIntroduced = (s: MatchState): boolean => s === 'active' || s === 
 /** What a person asks through the API. */
 export const MEMBER_ACTIONS = ['approve', 'reject', 'accept', 'decline', 'pause', 'resume', 'end'] as const;
 export type MemberAction = (typeof MEMBER_ACTIONS)[number];
-/** What happens without anyone asking (jobs, a withdrawn request, a sponsor who no longer qualifies) or through its own route (block). */
-export type SystemAction = 'expire' | 'withdraw' | 'term-end' | 'block';
+/** What happens without anyone asking (jobs, a withdrawn request, a sponsor who no longer qualifies, a member who left: withdrew health-data consent or deleted the account) or through its own route (block). */
+export type SystemAction = 'expire' | 'withdraw' | 'term-end' | 'block' | 'leave';
 export type MatchAction = MemberAction | SystemAction;
 
 /** Who acts, as seen from this match. `coordinator`: of the newcomer's program (or an admin). */
@@ -51,6 +51,7 @@ const TABLE: Readonly<Record<MatchState, Row>> = {
     approve: { coordinator: 'awaiting-sponsor' },
     reject: { coordinator: 'rejected' },
     withdraw: { system: 'withdrawn' },
+    leave: { system: 'withdrawn' },
     block: { newcomer: 'withdrawn' },
   },
   'awaiting-sponsor': {
@@ -58,6 +59,7 @@ const TABLE: Readonly<Record<MatchState, Row>> = {
     decline: { sponsor: 'declined' },
     expire: { system: 'expired' },
     withdraw: { system: 'withdrawn' },
+    leave: { system: 'withdrawn' },
     block: { newcomer: 'withdrawn', sponsor: 'declined' },
   },
   'awaiting-newcomer': {
@@ -65,18 +67,21 @@ const TABLE: Readonly<Record<MatchState, Row>> = {
     decline: { newcomer: 'declined' },
     expire: { system: 'expired' },
     withdraw: { system: 'withdrawn' },
+    leave: { system: 'withdrawn' },
     block: { newcomer: 'declined', sponsor: 'withdrawn' },
   },
   active: {
     pause: members('paused'),
     end: members('ended'),
     'term-end': { system: 'ended' },
+    leave: { system: 'ended' },
     block: { newcomer: 'ended', sponsor: 'ended' },
   },
   paused: {
     resume: members('active'),
     end: members('ended'),
     'term-end': { system: 'ended' },
+    leave: { system: 'ended' },
     block: { newcomer: 'ended', sponsor: 'ended' },
   },
   rejected: {},

@@ -95,6 +95,8 @@ export interface EngineDeps {
   logger: Logger;
   history: MatchHistorySource;
   pairCooldownDays: number;
+  /** The current terms (TERMS_VERSION): a sponsor whose consent is to another version, or who withdrew health-data consent, is not indexed. */
+  termsVersion: string;
   /** How often other instances' changes are picked up (ms). */
   feedIntervalMs?: number;
 }
@@ -121,11 +123,11 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     isVettedForMatching(doc.program, programs.get(doc.program), decision);
   const buildIndex = async () => {
     const fresh = createCandidateIndex();
-    const [sponsors, decisions, unverified] = await Promise.all([profiles.allSponsors(), vetting.currentAll(), users.unverifiedIds()]);
+    const [sponsors, decisions, inactive] = await Promise.all([profiles.allSponsors(), vetting.currentAll(), users.inactiveIds(deps.termsVersion)]);
     // In program order: each program's rows side by side (candidate-index.ts byProgram).
     for (const doc of byProgram(sponsors, (d) => d._id)) {
-      // A sponsor whose address is not confirmed is not proposed either: no match could be made with them.
-      if (!isVetted(doc, decisions.get(doc._id)) || unverified.has(doc._id)) continue;
+      // A sponsor whose address is not confirmed, or whose consent is not current, is not proposed either: no match could be made with them.
+      if (!isVetted(doc, decisions.get(doc._id)) || inactive.has(doc._id)) continue;
       try {
         fresh.upsertSponsor(toSponsorProfile(doc));
       } catch (err) {
@@ -150,10 +152,10 @@ export async function startMatchingEngine(deps: EngineDeps): Promise<MatchingEng
     touchedDuringRebuild?.add(userId);
     const mine = ++reloadSeq;
     sponsorReloads.set(userId, mine);
-    const [doc, decision, verified] = await Promise.all([profiles.getSponsor(userId), vetting.current(userId), users.isVerified(userId)]);
+    const [doc, decision, active] = await Promise.all([profiles.getSponsor(userId), vetting.current(userId), users.isActive(userId, deps.termsVersion)]);
     if (sponsorReloads.get(userId) !== mine) return;
     sponsorReloads.delete(userId);
-    if (doc && verified && isVetted(doc, decision)) index.upsertSponsor(toSponsorProfile(doc));
+    if (doc && active && isVetted(doc, decision)) index.upsertSponsor(toSponsorProfile(doc));
     else index.removeSponsor(userId);
   };
   // The programs that do not ask for vetting: when they change, sponsors enter or leave the index.

@@ -15,6 +15,8 @@ export interface ProfileChangesRepository {
    * winner's claim and decides again.
    */
   claim(userId: string, decide: (recent: readonly Date[]) => Date[], at: Date): Promise<void>;
+  /** When the member made each limited change, oldest first (every claim they took). */
+  history(userId: string): Promise<Date[]>;
 }
 
 export const PROFILE_CHANGES_COLLECTION = 'profile_changes';
@@ -27,6 +29,9 @@ export function createProfileChangesRepository(conn: Connection): ProfileChanges
   return atRepositoryEdge<ProfileChangesRepository>({
     async claim(userId, decide, at) {
       await chain.transition(`profile-change:${userId}`, (current) => ({ state: { recent: decide(current?.state.recent ?? []) }, by: userId }), () => at);
+    },
+    async history(userId) {
+      return (await chain.history(`profile-change:${userId}`)).map((v) => v.at);
     },
   });
 }

@@ -24,6 +24,10 @@ export interface ProfilesRepository {
   contactOf(userId: string, role: 'newcomer' | 'sponsor'): Promise<ProfileContact | undefined>;
   /** Every member's time zone, the newcomer profile's first, else the sponsor profile's (one read of each collection, the zone only). */
   timezones(): Promise<Map<string, string>>;
+  /** Removes the member's newcomer profile (health-data consent withdrawn, erasure); whether there was one. */
+  deleteNewcomer(userId: string): Promise<boolean>;
+  /** Removes the member's sponsor profile; whether there was one. */
+  deleteSponsor(userId: string): Promise<boolean>;
 }
 
 // The contact is left out of every read but contactOf, so that it cannot reach
@@ -77,6 +81,12 @@ export function createProfilesRepository(conn: Connection): ProfilesRepository {
           ? await Newcomer.findById(userId, CONTACT_ONLY).lean<Contact>()
           : await Sponsor.findById(userId, CONTACT_ONLY).lean<Contact>();
       return doc ? contactOrDefault(doc.contact) : undefined;
+    },
+    async deleteNewcomer(userId) {
+      return (await Newcomer.deleteOne({ _id: userId })).deletedCount > 0;
+    },
+    async deleteSponsor(userId) {
+      return (await Sponsor.deleteOne({ _id: userId })).deletedCount > 0;
     },
   });
 }

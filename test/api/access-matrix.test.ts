@@ -87,6 +87,8 @@ const ROWS: Record<string, Row> = {
   // Any member, for their own account (every one here has confirmed their address already: 409).
   'POST /api/v1/auth/resend-verification': { expect: member(409) },
   'GET /api/v1/me': { expect: member(200) },
+  'GET /api/v1/terms': { expect: all(200) },
+  'GET /api/v1/me/consent': { expect: member(200) },
   'GET /api/v1/programs': { expect: member(200) },
   'GET /api/v1/me/newcomer-profile': {
     expect: { anonymous: 401, newcomer: 200, sponsor: 404, otherMember: 200, otherCoordinator: 404, coordinator: 404, admin: 404 },
@@ -108,6 +110,8 @@ const ROWS: Record<string, Row> = {
   'GET /api/v1/admin/audit': { expect: adminOnly(200) },
   'GET /api/v1/admin/mail-failures': { expect: adminOnly(200) },
   'GET /api/v1/me/match-requests': { expect: member(200) },
+  // Any member, their own data only (export.test.ts shows nothing of anyone else is in it).
+  'GET /api/v1/me/export': { expect: member(200) },
   // A member: their own matches; a coordinator: their programs' (none, for the other coordinator).
   'GET /api/v1/matches': { expect: member(200) },
   'GET /api/v1/matches/{id}': {
@@ -174,6 +178,8 @@ const ROWS: Record<string, Row> = {
     expect: member(200),
   },
   'PUT /api/v1/me/sponsor-profile': { body: () => sponsorBody(), expect: member(200) },
+  // Consent to the terms the members registered with, given again: any member, for their own account.
+  'POST /api/v1/me/consent': { body: () => ({ termsVersion: '2026-11', healthData: true, adult: true }), expect: member(200) },
   // Asks only (the address changes when the link is used): a new address of each member's own.
   'PUT /api/v1/me/email': { body: () => ({ password: GOOD_PASSWORD, newEmail: registration().email }), expect: member(202) },
   'POST /api/v1/auth/logout': { freshToken: true, expect: member(204) },
@@ -181,6 +187,12 @@ const ROWS: Record<string, Row> = {
   'PUT /api/v1/me/password': { body: () => ({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD }), expect: member(204) },
   // Last: withdraws the request (and its live match).
   'DELETE /api/v1/match-requests/{id}': { params: (w) => ({ id: w.requestId }), expect: { ...all(404), anonymous: 401, newcomer: 204 } },
+  // Erasure: any member, of their own account (a wrong password: 401, so the world stays; erasure.test.ts erases);
+  // an admin, of anyone's (an unknown id: 404; erasure.test.ts erases a real one).
+  'DELETE /api/v1/me': { body: () => ({ password: 'not the password of anyone' }), expect: member(401) },
+  'DELETE /api/v1/admin/users/{id}': { params: () => ({ id: '00000000-0000-4000-8000-00000000e4a5' }), body: () => ({ reason: 'asked to be removed' }), expect: adminOnly(404) },
+  // After every data route (admin routes too): it deletes the caller's profiles, and their data routes answer 403 after it.
+  'DELETE /api/v1/me/consent/health-data': { expect: member(200) },
   // The very last: every token of the caller's account ends, the one presented included.
   'POST /api/v1/auth/logout-all': { expect: member(204) },
 };

@@ -6,7 +6,7 @@ import supertest from 'supertest';
 import { createAuditRepository, createPseudonymsRepository } from '../../src/audit/audit.repository.ts';
 import { createAuditor } from '../../src/audit/audit.service.ts';
 import { startAccessCache, type AccessCache } from '../../src/auth/access-cache.ts';
-import { authenticate } from '../../src/auth/authenticate.ts';
+import { authenticate, requireConsent } from '../../src/auth/authenticate.ts';
 import { createUsersRepository } from '../../src/auth/users.repository.ts';
 import { errorHandler, notFoundHandler } from '../../src/http/error-handler.ts';
 import { requestLogger } from '../../src/http/logger.ts';
@@ -48,6 +48,7 @@ describe('GET /api/v1/admin/mail-failures: undeliverable mail, for admins', func
       mountRoutes(mailRoutes(outbox), {
         authenticate: authenticate({ access, tokens: t.tokens, clock: t.clock }),
         requireAccess: (a) => requireRole(a),
+        requireConsent: requireConsent(t.config.termsVersion),
         audit: (entry) => auditor.record(entry),
       }),
     );

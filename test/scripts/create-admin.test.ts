@@ -60,7 +60,8 @@ describe('scripts/create-admin.ts', function () {
     const stored = await users().findOne({ _id: m![1] as never });
     expect(stored).to.include({ email: 'first.admin@example.org', displayName: 'Robin' });
     expect(stored?.roles).to.deep.equal({ admin: true, coordinatorOf: [] });
-    expect(stored?.consent).to.include({ healthData: true, adult: true, termsVersion: 'admin-bootstrap' });
+    expect(stored?.consent).to.include({ healthData: true, adult: true, termsVersion: '2026-11' });
+    expect(await conn.collection('consent_history').find({ userId: m![1] }).project({ _id: 0, termsVersion: 1, action: 1 }).toArray()).to.deep.equal([{ termsVersion: '2026-11', action: 'given' }]);
     expect(stored?.passwordHash).to.match(/^\$argon2id\$/);
     expect(await verifyPassword(stored!.passwordHash as string, GOOD_PASSWORD)).to.equal(true);
     expect((await logins().findOne({ _id: 'first.admin@example.org' as never }))?.userId).to.equal(m![1]);

@@ -10,6 +10,7 @@ import { createChangeFeed, type ChangeFeed } from '../../src/db/change-feed.ts';
 import { createLifecycleRepository } from '../../src/matches/lifecycle.repository.ts';
 import { createPairHistory } from '../../src/matches/pair-history.ts';
 import { startMatchingEngine, type MatchingEngine } from '../../src/matching/matching-engine.ts';
+import { BUILT_IN_TERMS_VERSION } from '../../src/members/terms.ts';
 
 export interface SecondInstance {
   feed: ChangeFeed;
@@ -22,7 +23,7 @@ export interface SecondInstance {
 export async function startSecondInstance(
   conn: Connection,
   clock: () => Date,
-  opts: { intervalMs?: number; name?: string } = {},
+  opts: { intervalMs?: number; name?: string; termsVersion?: string } = {},
 ): Promise<SecondInstance> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const feed = createChangeFeed(conn, { clock, log: logger });
@@ -35,6 +36,7 @@ export async function startSecondInstance(
     logger,
     history: createPairHistory(createLifecycleRepository(conn)),
     pairCooldownDays: 90,
+    termsVersion: opts.termsVersion ?? BUILT_IN_TERMS_VERSION,
     feedIntervalMs: opts.intervalMs ?? 100,
   });
   const access = await startAccessCache({ users: createUsersRepository(conn, feed), feed, instanceId, clock, intervalMs: opts.intervalMs ?? 100 });
@@ -57,7 +59,7 @@ export async function startSecondApi(t: {
   config: Readonly<Config>;
   tokens: TokenConfig;
 }): Promise<{ api: supertest.Agent; instance: SecondInstance; stop(): Promise<void> }> {
-  const instance = await startSecondInstance(t.db.conn, t.clock, { intervalMs: 100 });
+  const instance = await startSecondInstance(t.db.conn, t.clock, { intervalMs: 100, termsVersion: t.config.termsVersion });
   const { app, outbox } = createApp({
     config: t.config,
     conn: t.db.conn,

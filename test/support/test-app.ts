@@ -49,7 +49,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const history = createPairHistory(createLifecycleRepository(db.conn));
   const feed = createChangeFeed(db.conn, { clock, log: logger });
-  const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, feedIntervalMs: 200 });
+  const engine = await startMatchingEngine({ conn: db.conn, feed, clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, termsVersion: config.termsVersion, feedIntervalMs: 200 });
   const access = await startAccessCache({ users: createUsersRepository(db.conn, feed), feed, clock, intervalMs: 200 });
   const app = createApp({ config, conn: db.conn, logger, clock, tokens, engine, history, access, feed });
   return {

@@ -215,4 +215,33 @@ describe('config: loadConfig(env)', () => {
       expect(err.problems).to.include('CRISIS_RESOURCES: not valid JSON');
     });
   });
+
+  describe('TERMS_VERSION and TERMS_FILE', () => {
+    it('when neither is set, then the built-in terms are used and no file is read', () => {
+      const c = loadConfig({}, () => expect.fail('no file should be read'));
+      expect(c.termsVersion).to.equal('2026-11');
+      expect(c.termsText).to.include('health data');
+    });
+    it('when another version is set without TERMS_FILE, then it refuses, naming TERMS_VERSION', () => {
+      const err = refusal({ TERMS_VERSION: '2027-01' });
+      expect(err.problems).to.have.length(1);
+      expect(err.problems[0]).to.match(/^TERMS_VERSION: differs from the built-in terms \(2026-11\); set TERMS_FILE/);
+    });
+    it('when TERMS_FILE is given, then its text is the terms of TERMS_VERSION', () => {
+      const c = loadConfig({ TERMS_VERSION: '2027-01', TERMS_FILE: '/etc/recovery-match/terms.txt' }, (path) => {
+        expect(path).to.equal('/etc/recovery-match/terms.txt');
+        return 'The terms of 2027.';
+      });
+      expect(c.termsVersion).to.equal('2027-01');
+      expect(c.termsText).to.equal('The terms of 2027.');
+    });
+    it('when TERMS_FILE cannot be read or is empty, or TERMS_VERSION is malformed, then it refuses, naming the key and never the path', () => {
+      const missing = refusal({ TERMS_FILE: '/no/such/secret-path.txt' }, () => {
+        throw Object.assign(new Error('ENOENT: /no/such/secret-path.txt'), { code: 'ENOENT' });
+      });
+      expect(missing.problems).to.deep.equal(['TERMS_FILE: the file could not be read (ENOENT)']);
+      expect(refusal({ TERMS_FILE: '/x' }, () => '  \n').problems).to.deep.equal(['TERMS_FILE: the file is empty']);
+      expect(refusal({ TERMS_VERSION: 'two words' }).problems.some((p) => p.startsWith('TERMS_VERSION:'))).to.equal(true);
+    });
+  });
 });

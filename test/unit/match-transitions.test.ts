@@ -19,7 +19,7 @@ import {
 // Written out from the issue, not read from the code: a change to the table has to change this list too.
 const STATES: readonly MatchState[] = ['pending-approval', 'awaiting-sponsor', 'awaiting-newcomer', 'active', 'paused', 'rejected', 'declined', 'expired', 'withdrawn', 'ended'];
 const MEMBER_STEPS: readonly MatchAction[] = ['approve', 'reject', 'accept', 'decline', 'pause', 'resume', 'end'];
-const SYSTEM_STEPS: readonly MatchAction[] = ['expire', 'withdraw', 'term-end', 'block'];
+const SYSTEM_STEPS: readonly MatchAction[] = ['expire', 'withdraw', 'term-end', 'block', 'leave'];
 const ACTIONS: readonly MatchAction[] = [...MEMBER_STEPS, ...SYSTEM_STEPS];
 const ROLES: readonly MatchRole[] = ['newcomer', 'sponsor', 'coordinator', 'system'];
 
@@ -32,12 +32,14 @@ const ALLOWED: ReadonlyArray<readonly [MatchState, MatchAction, MatchRole, Match
   ['pending-approval', 'approve', 'coordinator', 'awaiting-sponsor'],
   ['pending-approval', 'reject', 'coordinator', 'rejected'],
   ['pending-approval', 'withdraw', 'system', 'withdrawn'],
+  ['pending-approval', 'leave', 'system', 'withdrawn'],
   ['pending-approval', 'block', 'newcomer', 'withdrawn'],
 
   ['awaiting-sponsor', 'accept', 'sponsor', 'awaiting-newcomer'],
   ['awaiting-sponsor', 'decline', 'sponsor', 'declined'],
   ['awaiting-sponsor', 'expire', 'system', 'expired'],
   ['awaiting-sponsor', 'withdraw', 'system', 'withdrawn'],
+  ['awaiting-sponsor', 'leave', 'system', 'withdrawn'],
   ['awaiting-sponsor', 'block', 'newcomer', 'withdrawn'],
   ['awaiting-sponsor', 'block', 'sponsor', 'declined'],
 
@@ -45,6 +47,7 @@ const ALLOWED: ReadonlyArray<readonly [MatchState, MatchAction, MatchRole, Match
   ['awaiting-newcomer', 'decline', 'newcomer', 'declined'],
   ['awaiting-newcomer', 'expire', 'system', 'expired'],
   ['awaiting-newcomer', 'withdraw', 'system', 'withdrawn'],
+  ['awaiting-newcomer', 'leave', 'system', 'withdrawn'],
   ['awaiting-newcomer', 'block', 'newcomer', 'declined'],
   ['awaiting-newcomer', 'block', 'sponsor', 'withdrawn'],
 
@@ -55,6 +58,7 @@ const ALLOWED: ReadonlyArray<readonly [MatchState, MatchAction, MatchRole, Match
   ['active', 'end', 'sponsor', 'ended'],
   ['active', 'end', 'coordinator', 'ended'],
   ['active', 'term-end', 'system', 'ended'],
+  ['active', 'leave', 'system', 'ended'],
   ['active', 'block', 'newcomer', 'ended'],
   ['active', 'block', 'sponsor', 'ended'],
 
@@ -65,6 +69,7 @@ const ALLOWED: ReadonlyArray<readonly [MatchState, MatchAction, MatchRole, Match
   ['paused', 'end', 'sponsor', 'ended'],
   ['paused', 'end', 'coordinator', 'ended'],
   ['paused', 'term-end', 'system', 'ended'],
+  ['paused', 'leave', 'system', 'ended'],
   ['paused', 'block', 'newcomer', 'ended'],
   ['paused', 'block', 'sponsor', 'ended'],
 ];
