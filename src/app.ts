@@ -136,6 +136,7 @@ export function createApp(deps: AppDeps): App {
     clock,
     log: deps.logger,
     responseHours: deps.config.lifecycle.responseHours,
+    termsVersion: deps.config.termsVersion,
     temporaryMatchDays: deps.config.lifecycle.temporaryMatchDays,
     crisisLine: deps.config.crisisLine,
     placesChanged: (id, by) => engine.placesChanged(id, by),

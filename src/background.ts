@@ -91,6 +91,7 @@ export function lifecycleCore(deps: {
     clock: deps.clock,
     log: deps.log,
     responseHours: config.lifecycle.responseHours,
+    termsVersion: config.termsVersion,
     temporaryMatchDays: config.lifecycle.temporaryMatchDays,
     crisisLine: config.crisisLine,
     placesChanged: deps.placesChanged ?? ((id, by) => feed.announce({ kind: 'places', id }, by)),
@@ -165,15 +166,18 @@ export interface JobIntervals {
 }
 export const JOB_INTERVALS: JobIntervals = { checkInFanOut: '15 minutes', outboxDeliver: '15 seconds' };
 
-/** Every recurring job: each fans out in code over what is due (DATABASE.md: few job documents). */
-export function recurringJobs(deps: {
+/** What the recurring jobs work with. */
+export interface JobDeps {
   outbox: Outbox;
   feed: ChangeFeed;
   lifecycle: CoreDeps;
   checkIns: CheckInDeps;
   erasures: ErasureDeps;
   intervals?: Partial<JobIntervals>;
-}): RecurringJob[] {
+}
+
+/** Every recurring job: each fans out in code over what is due (DATABASE.md: few job documents). */
+export function recurringJobs(deps: JobDeps): RecurringJob[] {
   const { lifecycle, checkIns, erasures } = deps;
   const every = { ...JOB_INTERVALS, ...deps.intervals };
   return [
@@ -188,18 +192,14 @@ export function recurringJobs(deps: {
   ];
 }
 
-export async function startJobs(deps: {
-  conn: Connection;
-  name: string;
-  log: SchedulerLog;
-  outbox: Outbox;
-  feed: ChangeFeed;
-  lifecycle: CoreDeps;
-  checkIns: CheckInDeps;
-  erasures: ErasureDeps;
-  intervals?: Partial<JobIntervals>;
-  processEvery?: number | string;
-}): Promise<Scheduler> {
+export async function startJobs(
+  deps: JobDeps & {
+    conn: Connection;
+    name: string;
+    log: SchedulerLog;
+    processEvery?: number | string;
+  },
+): Promise<Scheduler> {
   const scheduler = createScheduler({ conn: deps.conn, name: deps.name, log: deps.log, ...(deps.processEvery !== undefined ? { processEvery: deps.processEvery } : {}) });
   await scheduler.start(recurringJobs(deps));
   // At start, an erasure a crash left half-way goes on at once (not a minute later); again safe if another worker does too.

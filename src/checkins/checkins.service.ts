@@ -394,6 +394,9 @@ export async function openLink(deps: CheckInDeps, token: unknown, purpose: Check
   const checkIn = await deps.repo.checkIn(link.checkInId);
   // Any status: a check-in marked skipped by a late worker while another was mailing it is still theirs to answer.
   if (!checkIn || checkIn.memberId !== link.memberId) return undefined;
+  // A member whose consent is not current (withdrawn, or older terms) or whose account is gone records nothing through a link mailed before.
+  const member = await deps.users.findById(checkIn.memberId);
+  if (!member || !hasCurrentConsent(member.consent, deps.termsVersion)) return undefined;
   const match = await deps.matches.match(checkIn.matchId);
   if (!match) return undefined;
   const otherRole = checkIn.role === 'newcomer' ? 'sponsor' : 'newcomer';

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Actor } from '../access/actor.ts';
 import {
   coordinatorProgramScope,
+  hasCurrentConsent,
   matchParty,
   readsAsCoordinator,
   requireMatchActor,
@@ -57,6 +58,8 @@ export interface LifecycleDeps {
   responseHours: number;
   temporaryMatchDays: number;
   crisisLine: string;
+  /** The current terms: no match is made with a member whose consent is to older ones (or withdrawn). */
+  termsVersion: string;
   /** A sponsor's places changed: this instance's index at once, the others through the change feed (a worker without an index only announces it). */
   placesChanged(sponsorId: string, by: string): Promise<void>;
 }
@@ -331,9 +334,21 @@ async function linkMatch(deps: LifecycleDeps, seed: MatchSeed): Promise<string> 
   return seed.matchId;
 }
 
-/** No match is made for an account whose address is not confirmed: the emails of a match could not go to it. */
+/**
+ * No match is made for an account whose address is not confirmed (the emails
+ * of a match could not go to it), nor with a member whose consent is not to
+ * the current terms (their data may not be used until they give it).
+ */
 async function requireVerified(deps: LifecycleDeps, seed: MatchSeed): Promise<void> {
   const [newcomer, sponsor] = await Promise.all([deps.users.findById(seed.newcomerId), deps.users.findById(seed.sponsorId)]);
+  for (const [who, u] of [
+    ['newcomer', newcomer],
+    ['sponsor', sponsor],
+  ] as const) {
+    if (u && !hasCurrentConsent(u.consent, deps.termsVersion)) {
+      throw conflict('consent-required', `The ${who} has not given consent to the current terms: no match can be made with them until they do.`, { consentRequired: who });
+    }
+  }
   if (newcomer && !isVerified(newcomer)) {
     throw conflict('email-unverified', 'The newcomer has not confirmed their email address yet: no match can be made until they do (the link is in the email we sent them; they can ask for another).', {
       unverified: 'newcomer',
@@ -741,8 +756,20 @@ function sinceOf(program: StoredProgram | undefined, p: { recoveryDate?: string 
 }
 
 async function cards(deps: LifecycleDeps, m: MatchDoc) {
-  const programs = deps.engine.programs();
-  const now = deps.clock().getTime();
+  return matchCards({ profiles: deps.profiles, programs: deps.engine.programs(), now: deps.clock().getTime() }, m);
+}
+
+/**
+ * The two members of a match as each is shown to the other: a card (chosen
+ * name, program, months or years, languages), never a date or a contact. What
+ * members read of a match, and what a member's export holds of the other.
+ * null for a member whose profile is gone (withdrawn or erased).
+ */
+export async function matchCards(
+  deps: { profiles: Pick<ProfilesRepository, 'getNewcomer' | 'getSponsor'>; programs: ReadonlyMap<string, StoredProgram>; now: number },
+  m: Pick<MatchDoc, 'newcomerId' | 'sponsorId'>,
+) {
+  const { programs, now } = deps;
   const [newcomer, sponsor] = await Promise.all([deps.profiles.getNewcomer(m.newcomerId), deps.profiles.getSponsor(m.sponsorId)]);
   const programName = (key: string) => programs.get(key)?.name ?? key;
   const newcomerCard = newcomer

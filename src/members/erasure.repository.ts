@@ -54,8 +54,12 @@ export interface ErasureRepository {
   deleteAccount(userId: string): Promise<void>;
   /** Both profiles (with their contact details). */
   deleteProfiles(userId: string): Promise<void>;
-  /** The pseudonym mapping, both ways: audit entries stay and point at nobody. */
-  deletePseudonym(userId: string, opaqueId: string): Promise<void>;
+  /**
+   * The pseudonym mapping, both ways: audit entries stay and point at nobody.
+   * First, the words an actor gave about them (an admin's reason to erase)
+   * lose any of `words` (their address, names, phone) they quote.
+   */
+  deletePseudonym(userId: string, opaqueId: string, words: readonly string[]): Promise<void>;
   /** Their requests' notes (the requests stay, for the history of the matches made from them). */
   clearRequestNotes(userId: string): Promise<void>;
   /** Notes they wrote on the steps of these matches. */
@@ -64,10 +68,13 @@ export interface ErasureRepository {
   /** Their check-ins, answers, settings, pending mail marks and the alerts about them (with the alerts' acknowledgements). */
   deleteCheckIns(userId: string): Promise<void>;
   /**
-   * Mail: every message to them (and the claims of its attempts); of the rest,
-   * every message quoting one of `texts`, or about one of `matchIds` and naming
-   * one of `names`, loses its words (a pending one is not sent: it is marked
-   * failed, `erased`).
+   * Mail: every message to them (and the claims of its attempts). Of the mail
+   * to the other members of their matches, the kinds that carry this member's
+   * name, contact or words (the introduction, the weekly check-in asking about
+   * them) lose their words when they quote them (a pending one is not sent: it
+   * is marked failed, `erased`). Nothing else is touched: not the neutral
+   * notice the other member is owed, and never mail to anyone else (an account
+   * that registered again with the freed address, the moment it was freed).
    */
   scrubMail(userId: string, e: { texts: readonly string[]; names: readonly string[]; matchIds: readonly string[]; others: readonly string[] }, at: Date): Promise<void>;
   /**
@@ -79,8 +86,13 @@ export interface ErasureRepository {
    * by now, registered again the moment it was freed.)
    */
   scrubEverywhere(userId: string, opaqueId: string, e: { texts: readonly string[]; matchIds: readonly string[] }): Promise<{ deleted: number; rewritten: number }>;
-  /** The same for the feed's versions and pending announcements: rewritten in place, never deleted (a gap would stop every follower). */
-  scrubFeed(userId: string, opaqueId: string): Promise<number>;
+  /**
+   * The same for the feed's versions up to `upTo` (every follower has applied
+   * them): rewritten in place, never deleted (a gap would stop every follower).
+   * Pending announcements are rewritten too. Returns how many later versions
+   * still name the member (announced since: they wait for the followers in turn).
+   */
+  scrubFeed(userId: string, opaqueId: string, upTo: number): Promise<{ rewritten: number; later: number }>;
 }
 
 const contains = (doc: unknown, needles: readonly string[]): boolean => {
@@ -106,17 +118,27 @@ function changedFields(before: Record<string, unknown>, after: Record<string, un
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The mail that quotes the other member of a match: the introduction (name and contact) and the weekly check-in (asks about them by name). */
+const QUOTING_TEMPLATES = ['match-introduction', 'checkin'];
+
 export function createErasureRepository(conn: Connection): ErasureRepository {
   const db = () => conn.db!;
   const records = conn.collection<ErasureDoc>(ERASURES_COLLECTION);
   const C = LIFECYCLE_COLLECTIONS;
   const K = CHECKIN_COLLECTIONS;
 
-  async function scrubCollection(name: string, userId: string, swaps: ReadonlyArray<readonly [string, string]>, needles: readonly string[], mayDelete: boolean) {
+  async function scrubCollection(
+    name: string,
+    userId: string,
+    swaps: ReadonlyArray<readonly [string, string]>,
+    needles: readonly string[],
+    mayDelete: boolean,
+    filter: Record<string, unknown> = {},
+  ) {
     const coll = db().collection(name);
     let deleted = 0;
     let rewritten = 0;
-    for await (const doc of coll.find({}, { batchSize: 500 })) {
+    for await (const doc of coll.find(filter, { batchSize: 500 })) {
       if (!contains(doc, needles)) continue;
       const id: unknown = doc._id;
       if (mayDelete && typeof id === 'string' && id.includes(userId)) {
@@ -166,9 +188,17 @@ export function createErasureRepository(conn: Connection): ErasureRepository {
       await db().collection<{ _id: string }>('newcomer_profiles').deleteOne({ _id: userId });
       await db().collection<{ _id: string }>('sponsor_profiles').deleteOne({ _id: userId });
     },
-    async deletePseudonym(userId, opaqueId) {
+    async deletePseudonym(userId, opaqueId, words) {
       const pseudonyms = db().collection<{ _id: string; value: string }>('pseudonyms');
       const mine = await pseudonyms.findOne({ _id: `user:${userId}` });
+      if (mine) {
+        const audit = db().collection<{ _id: string; note?: string }>('audit_log');
+        const quoted = words.filter((w) => w.trim().length > 0).map((w) => new RegExp(escapeRegex(w), 'gi'));
+        for (const entry of await audit.find({ subjects: mine.value, note: { $exists: true } }).toArray()) {
+          const note = quoted.reduce((s, re) => s.replace(re, '[erased]'), entry.note ?? '');
+          if (note !== entry.note) await audit.updateOne({ _id: entry._id }, { $set: { note } });
+        }
+      }
       if (mine) await pseudonyms.deleteOne({ _id: `pseudonym:${mine.value}` });
       // Any reverse entry left by a crash between the two writes that made the mapping.
       await pseudonyms.deleteMany({ value: { $in: [userId, opaqueId] } });
@@ -206,13 +236,11 @@ export function createErasureRepository(conn: Connection): ErasureRepository {
         await claims.deleteMany({ _id: { $regex: `^(send|sent):${escapeRegex(m._id)}(:|$)` } });
         await outbox.deleteOne({ _id: m._id });
       }
-      const nameRes = e.names.filter((n) => n.trim().length > 0).map((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegex(n)}($|[^\\p{L}\\p{N}])`, 'u'));
-      const texts = e.texts.filter((t) => t.length > 0);
-      for await (const m of outbox.find({ to: { $exists: true } }, { batchSize: 500 })) {
-        const words = `${m.to ?? ''}\n${m.subject ?? ''}\n${m.text ?? ''}\n${m.html ?? ''}`;
-        const aboutTheirMatch = e.matchIds.some((id) => m.event.includes(id)) || e.others.includes(m.recipientId);
-        const quotes = texts.some((t) => words.toLowerCase().includes(t.toLowerCase())) || (aboutTheirMatch && nameRes.some((re) => re.test(words)));
-        if (!quotes) continue;
+      if (e.others.length === 0) return;
+      const needles = [...e.texts, ...e.names].filter((t) => t.trim().length > 0).map((t) => t.toLowerCase());
+      for await (const m of outbox.find({ recipientId: { $in: [...e.others] }, template: { $in: [...QUOTING_TEMPLATES] }, text: { $exists: true } }, { batchSize: 500 })) {
+        const words = `${m.subject ?? ''}\n${m.text ?? ''}\n${m.html ?? ''}`.toLowerCase();
+        if (!needles.some((t) => words.includes(t))) continue;
         // The retention job's shape: what stays is that a message was promised and what became of it.
         await outbox.updateOne(
           { _id: m._id },
@@ -237,10 +265,15 @@ export function createErasureRepository(conn: Connection): ErasureRepository {
       }
       return { deleted, rewritten };
     },
-    async scrubFeed(userId, opaqueId) {
-      let rewritten = 0;
-      for (const name of FEED_COLLECTIONS) rewritten += (await scrubCollection(name, userId, [[userId, opaqueId]], [userId], false)).rewritten;
-      return rewritten;
+    async scrubFeed(userId, opaqueId, upTo) {
+      // The feed's versions are `{ _id: "feed:<n>", n }`; its heads, followers and meta name no member.
+      const { rewritten } = await scrubCollection('change_feed', userId, [[userId, opaqueId]], [userId], false, { n: { $lte: upTo } });
+      // An announcement still pending (its process stopped before appending it) is rewritten too: it may
+      // wait for a restart, and the caches it was for also re-read what they hold on their own (the access cache's repair).
+      const pending = await scrubCollection('change_feed.pending', userId, [[userId, opaqueId]], [userId], false);
+      let later = 0;
+      for await (const doc of db().collection('change_feed').find({ n: { $gt: upTo } })) if (contains(doc, [userId])) later += 1;
+      return { rewritten: rewritten + pending.rewritten, later };
     },
   });
 }

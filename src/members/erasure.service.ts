@@ -130,12 +130,18 @@ async function makeStep(deps: ErasureDeps, rec: ErasureDoc, step: ErasureStep): 
         rec.feedAt = at;
       }
       if (!(await deps.feed.followersPast(at, deps.feedLiveWithinMs))) return false;
-      await deps.repo.scrubFeed(id, rec.opaqueId);
-      return true;
+      const { later } = await deps.repo.scrubFeed(id, rec.opaqueId, at);
+      if (later === 0) return true;
+      // Announced since (another runner of this erasure): those wait for the followers in turn.
+      await deps.feed.flush();
+      const head = await deps.feed.head();
+      await deps.repo.setFeedAt(id, head);
+      rec.feedAt = head;
+      return false;
     }
     case 'pseudonym':
       // Last, so that the audit entry of the request that asked (written as it is answered) is made before the mapping goes.
-      await deps.repo.deletePseudonym(id, rec.opaqueId);
+      await deps.repo.deletePseudonym(id, rec.opaqueId, [...rec.texts, ...rec.names]);
       return true;
   }
 }

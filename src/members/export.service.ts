@@ -13,7 +13,7 @@ import type { ChainVersion } from '../db/chain.ts';
 import { notFound } from '../errors.ts';
 import type { OutboxRepository } from '../mail/outbox.repository.ts';
 import type { LifecycleRepository, MatchDoc, MatchStatus, RequestState } from '../matches/lifecycle.repository.ts';
-import { recoveryMonths, recoveryYears } from '../matching/recovery.ts';
+import { matchCards } from '../matches/lifecycle.service.ts';
 import type { SponsorHandles } from '../matching/sponsor-handles.ts';
 import type { ProfileChangesRepository } from '../profiles/profile-changes.repository.ts';
 import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
@@ -160,39 +160,10 @@ async function requestsSection(deps: ExportDeps, me: string) {
 
 /** The other member as the member was shown them: a newcomer sees a sponsor's card (with its handle), a sponsor the newcomer's. */
 async function otherCard(deps: ExportDeps, m: MatchDoc, party: Party) {
-  const programs = deps.programs();
-  const now = deps.clock().getTime();
-  const programName = (key: string) => programs.get(key)?.name ?? key;
-  const since = (program: string, p: { recoveryDate?: string | undefined; programSince?: string | undefined }) =>
-    programs.get(program)?.timeCountedAs === 'program' ? p.programSince : p.recoveryDate;
-  if (party === 'newcomer') {
-    const s = await deps.profiles.getSponsor(m.sponsorId);
-    const card = s
-      ? {
-          displayName: s.displayName,
-          program: s.program,
-          programName: programName(s.program),
-          roleWord: programs.get(s.program)?.roleWord ?? 'sponsor',
-          // Years, never a date: what the newcomer's card showed.
-          yearsOfRecovery: recoveryYears(since(s.program, s), s.timezone, now),
-          languages: [...s.languages],
-          contactModes: [...s.contactModes],
-        }
-      : {};
-    return { sponsor: { handle: deps.handles.compute(m.newcomerId, m.sponsorId), ...card } };
-  }
-  const n = await deps.profiles.getNewcomer(m.newcomerId);
-  const card = n
-    ? {
-        displayName: n.displayName,
-        program: n.program,
-        programName: programName(n.program),
-        monthsOfRecovery: recoveryMonths(since(n.program, n), n.timezone, now),
-        languages: [...n.languages],
-        contactModes: [...n.contactModes],
-      }
-    : null;
-  return { newcomer: card };
+  // Only the other member's card is kept (the member's own side is their profile section).
+  const { newcomerCard, sponsorCard } = await matchCards({ profiles: deps.profiles, programs: deps.programs(), now: deps.clock().getTime() }, m);
+  if (party === 'newcomer') return { sponsor: { handle: deps.handles.compute(m.newcomerId, m.sponsorId), ...sponsorCard } };
+  return { newcomer: newcomerCard };
 }
 
 /** Why a step was taken without anyone of the match asking, when that is the member's own business. */

@@ -121,10 +121,17 @@ describe('erasing a member (DELETE /api/v1/me, DELETE /api/v1/admin/users/{id})'
       expect(coordinatorView.body.newcomer.userId).to.match(/^erased-/);
       expect(coordinatorView.body.history.length).to.be.greaterThan(2);
 
-      // The scan: every document of every collection. The only exemptions are the new account
-      // registered with the freed address (its own documents) — named here, nothing else.
+      // The new account registered with the freed address while the erasure ran: its mail went out untouched.
+      expect(world.arrived.slice(mark).filter((a) => a.to === n.email)).to.have.length(1);
+
+      // The scan: every document of every collection. The only exemptions are the new account's own
+      // documents (its user, login entry, consent, verification mail), by their keys — nothing else.
       const needles = [n.id, n.email, words.newcomerName, words.newcomerPhone, words.contactNote, words.requestNote, words.concernText, words.checkInNote];
-      const findings = await scanDatabase(t.db.conn, needles, (_c, json) => json.includes(newId));
+      const ownedByNew = (c: string, json: string) => {
+        const d = JSON.parse(json) as { _id: string; userId?: string; recipientId?: string };
+        return (c === 'users' && d._id === newId) || (c === 'logins' && d.userId === newId) || (c === 'consent_history' && d.userId === newId) || (c === 'outbox' && d.recipientId === newId);
+      };
+      const findings = await scanDatabase(t.db.conn, needles, ownedByNew);
       expect(findings, JSON.stringify(findings, null, 1)).to.deep.equal([]);
       // The sponsor's own records are still there (a scan that finds nothing at all would prove nothing).
       const sponsorFindings = await scanDatabase(t.db.conn, [s.id, words.sponsorNote]);
@@ -153,7 +160,7 @@ describe('erasing a member (DELETE /api/v1/me, DELETE /api/v1/admin/users/{id})'
     expect(await world.proposed(other)).to.include(s.id);
 
     const mark = world.arrived.length;
-    const res = await t.request.delete(`/api/v1/admin/users/${s.id}`).set(world.bearer(admin)).send({ reason: 'Asked by phone to be removed' });
+    const res = await t.request.delete(`/api/v1/admin/users/${s.id}`).set(world.bearer(admin)).send({ reason: `Asked by phone to be removed (${words.sponsorName}, ${s.email})` });
     expect(res.status, JSON.stringify(res.body)).to.equal(204);
     expect((await t.request.get('/api/v1/me').set(world.bearer(s))).status).to.equal(401);
     // Out of the candidate index (this instance's at once; others' through the feed).
@@ -166,7 +173,8 @@ describe('erasing a member (DELETE /api/v1/me, DELETE /api/v1/admin/users/{id})'
     expect(log.status, JSON.stringify(log.body)).to.equal(200);
     const entry = (log.body.entries as Array<{ action: string; note?: string; subjects: Array<{ userId: string | null }> }>).find((e) => e.action === 'erase-user');
     expect(entry, JSON.stringify(log.body)).to.not.equal(undefined);
-    expect(entry!.note).to.equal('Asked by phone to be removed');
+    // The reason stays; what it quoted of the member does not.
+    expect(entry!.note).to.equal('Asked by phone to be removed ([erased], [erased])');
     expect(entry!.subjects[0]!.userId).to.equal(null);
 
     // The newcomer's match reads, and they may ask for a sponsor again.
@@ -177,6 +185,56 @@ describe('erasing a member (DELETE /api/v1/me, DELETE /api/v1/admin/users/{id})'
     const findings = await scanDatabase(t.db.conn, [s.id, s.email, words.sponsorName, words.sponsorPhone, words.sponsorNote]);
     expect(findings, JSON.stringify(findings, null, 1)).to.deep.equal([]);
     expect((await scanDatabase(t.db.conn, [n.id, words.checkInNote])).length).to.be.greaterThan(0);
+  });
+
+  it('when the two members share a first name and one deletes their account, then the one who stays still gets the neutral notice', async () => {
+    const t = world.t;
+    const name = `Sam${tag()}`;
+    const n = await world.newcomer(name);
+    const s = await world.sponsor(name);
+    const matchId = await world.activeMatch(n, s);
+    await world.deliver();
+    const mark = world.arrived.length;
+    expect((await t.request.delete('/api/v1/me').set(world.bearer(n)).send({ password: GOOD_PASSWORD })).status).to.equal(204);
+    await until('the erasure completes', () => erasureDone(n.id), 30_000, 200);
+    await world.deliver();
+    expect(world.got(s, 'match-closed', mark)).to.have.length(1);
+    expect((await world.read(s, matchId)).state).to.equal('ended');
+  });
+
+  it('when a member withdraws their health-data consent, then a check-in link mailed before records nothing and they cannot ask again until they consent', async () => {
+    const t = world.t;
+    const { n, s, words } = await lived();
+    const before = await t.db.conn.db!.collection('checkin_responses').countDocuments({ memberId: n.id });
+    t.clock.set(new Date(N_SLOT + 2 * WEEK_MS + 60_000));
+    await fanOut(t.checkIns);
+    const from = world.arrived.length;
+    await world.deliver();
+    const mail = world.arrived.slice(from).find((a) => a.to === n.email && a.subject === 'Your weekly check-in');
+    expect(mail, 'a third check-in').to.not.equal(undefined);
+    const withdrawn = await t.request.delete('/api/v1/me/consent/health-data').set(world.bearer(n));
+    expect(withdrawn.status, JSON.stringify(withdrawn.body)).to.be.oneOf([200, 204]);
+    const page = await t.request.post('/check-ins/note').type('form').send({ token: tokensIn(mail!.text, 'note')[0], answer: 'help', note: words.checkInNote });
+    expect(page.status).to.equal(400);
+    expect(await t.db.conn.db!.collection('checkin_responses').countDocuments({ memberId: n.id })).to.equal(before);
+    // Their request was withdrawn; a new one is refused by the gate.
+    expect((await t.request.post('/api/v1/match-requests').set(world.bearer(n)).send({ kind: 'ongoing' })).status).to.equal(403);
+    expect((await t.request.get('/api/v1/matches').set(world.bearer(s))).status).to.equal(200);
+  });
+
+  it('when a newcomer with an open request has consented only to older terms, then a coordinator cannot match them (409 consent-required) until they consent again', async () => {
+    const t = world.t;
+    const n = await world.newcomer(`Nell${tag()}`);
+    const s = await world.sponsor(`Sol${tag()}`);
+    const request = await world.openRequestOf(n);
+    // Their consent, as a member who registered under the terms before these (the data, not the API: the gate would refuse them anything else).
+    await t.db.conn.db!.collection('users').updateOne({ _id: n.id as never }, { $set: { 'consent.termsVersion': '2025-01' } });
+    const refused = await t.request.post('/api/v1/matches').set(world.bearer(world.coordinator)).send({ requestId: request.id, sponsorId: s.id });
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(409);
+    expect(refused.body).to.include({ type: '/problems/consent-required', consentRequired: 'newcomer' });
+    await t.db.conn.db!.collection('users').updateOne({ _id: n.id as never }, { $set: { 'consent.termsVersion': t.config.termsVersion } });
+    const made = await t.request.post('/api/v1/matches').set(world.bearer(world.coordinator)).send({ requestId: request.id, sponsorId: s.id });
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
   });
 
   /** A child process, and every line it prints. */
