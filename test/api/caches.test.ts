@@ -26,12 +26,12 @@ describe('caches: what they hold and how they are repaired', () => {
     await t.close();
   });
 
-  it('when an account is cached for authentication, then only its id and roles are held (no email, name or password hash)', async () => {
+  it('when an account is cached for authentication, then only its id, roles and consent (version, health data) are held (no email, name or password hash)', async () => {
     const instance = await startSecondInstance(t.db.conn, t.clock);
     try {
       const m = await registerMember(t, { displayName: 'Quinn' });
       const entry = await instance.access.user(m.id);
-      expect(entry).to.deep.equal({ _id: m.id, roles: { admin: false, coordinatorOf: [] } });
+      expect(entry).to.deep.equal({ _id: m.id, roles: { admin: false, coordinatorOf: [] }, termsVersion: '2026-11', healthData: true });
       expect(JSON.stringify(entry)).not.to.match(/argon2|@|Quinn/);
     } finally {
       await instance.stop();

@@ -157,7 +157,7 @@ describe('HTTP edges: requests Express itself refuses', () => {
 
   it('when a route is called with a method it does not have, then 405 problem+json with Allow listing its methods', async () => {
     for (const [method, path, allow] of [
-      ['delete', '/api/v1/me', 'GET, HEAD'],
+      ['put', '/api/v1/me', 'DELETE, GET, HEAD'],
       ['patch', '/api/v1/me/newcomer-profile', 'GET, HEAD, PUT'],
       ['get', '/api/v1/auth/login', 'POST'],
       ['delete', '/api/v1/matching/runs/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
