@@ -139,7 +139,7 @@ export function erasureCore(deps: {
     repo: createErasureRepository(deps.conn),
     consent: createConsentRepository(deps.conn),
     users: deps.lifecycle.users,
-    profiles: deps.lifecycle.profiles,
+    profiles: createProfilesRepository(deps.conn),
     lifecycle: deps.lifecycle,
     feed: deps.feed,
     clock: deps.clock,

@@ -52,8 +52,6 @@ export interface ErasureRepository {
 
   /** The account: its login entries (every one naming it), the user, its single-use links. */
   deleteAccount(userId: string): Promise<void>;
-  /** Both profiles (with their contact details). */
-  deleteProfiles(userId: string): Promise<void>;
   /**
    * The pseudonym mapping, both ways: audit entries stay and point at nobody.
    * First, the words an actor gave about them (an admin's reason to erase)
@@ -183,10 +181,6 @@ export function createErasureRepository(conn: Connection): ErasureRepository {
       await db().collection('logins').deleteMany({ userId });
       await db().collection('used_links').deleteMany({ userId });
       await db().collection<{ _id: string }>('users').deleteOne({ _id: userId });
-    },
-    async deleteProfiles(userId) {
-      await db().collection<{ _id: string }>('newcomer_profiles').deleteOne({ _id: userId });
-      await db().collection<{ _id: string }>('sponsor_profiles').deleteOne({ _id: userId });
     },
     async deletePseudonym(userId, opaqueId, words) {
       const pseudonyms = db().collection<{ _id: string; value: string }>('pseudonyms');

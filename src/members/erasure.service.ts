@@ -26,7 +26,7 @@ export interface ErasureDeps {
   repo: ErasureRepository;
   consent: Pick<ConsentRepository, 'deleteOf'>;
   users: Pick<UsersRepository, 'findById'>;
-  profiles: Pick<ProfilesRepository, 'getNewcomer' | 'getSponsor' | 'contactOf'>;
+  profiles: Pick<ProfilesRepository, 'getNewcomer' | 'getSponsor' | 'contactOf' | 'deleteNewcomer' | 'deleteSponsor'>;
   lifecycle: CoreDeps;
   feed: ChangeFeed;
   /** This instance's access cache (the API); other instances hear through the feed. */
@@ -96,7 +96,9 @@ async function makeStep(deps: ErasureDeps, rec: ErasureDoc, step: ErasureStep): 
       await memberLeft(deps.lifecycle, id, SYSTEM);
       return true;
     case 'profiles':
-      await deps.repo.deleteProfiles(id);
+      // Both profiles, with their contact details.
+      await deps.profiles.deleteNewcomer(id);
+      await deps.profiles.deleteSponsor(id);
       await (deps.sponsorChanged ?? ((s: string, by: string) => deps.feed.announce({ kind: 'sponsor', id: s }, by)))(id, SYSTEM);
       await (deps.newcomerChanged ?? ((s: string, by: string) => deps.feed.announce({ kind: 'newcomer', id: s }, by)))(id, SYSTEM);
       return true;
