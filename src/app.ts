@@ -164,7 +164,7 @@ export function createApp(deps: AppDeps): App {
 
   const exportDeps = {
     users,
-    consent: createConsentRepository(deps.conn),
+    consent: consents,
     profiles,
     profileChanges: createProfileChangesRepository(deps.conn),
     vetting: vettingDeps.vetting,

@@ -28,8 +28,6 @@ export interface UsersRepository {
   /** Inserts the user, then claims its email; false (and nothing left behind) if the email is taken. */
   create(user: User): Promise<boolean>;
   findById(id: string): Promise<User | undefined>;
-  /** Whether the account's address is confirmed (false for no account). */
-  isVerified(id: string): Promise<boolean>;
   /**
    * The accounts kept out of the candidate index: address not confirmed yet,
    * or consent not to the current terms, or health-data consent withdrawn.
@@ -178,10 +176,6 @@ export function createUsersRepository(conn: Connection, feed: ChangeFeed): Users
     },
     async findById(id) {
       return (await User.findById(id).lean<User>()) ?? undefined;
-    },
-    async isVerified(id) {
-      const doc = await User.findById(id).select({ emailVerified: 1 }).lean<{ emailVerified?: boolean }>();
-      return doc ? isVerified(doc) : false;
     },
     async inactiveIds(termsVersion) {
       // The rule is the policy's (hasCurrentConsent), applied in code: FerretDB scans this collection for any filter but _id anyway.

@@ -74,7 +74,7 @@ export interface ErasureRepository {
    * notice the other member is owed, and never mail to anyone else (an account
    * that registered again with the freed address, the moment it was freed).
    */
-  scrubMail(userId: string, e: { texts: readonly string[]; names: readonly string[]; matchIds: readonly string[]; others: readonly string[] }, at: Date): Promise<void>;
+  scrubMail(userId: string, e: { texts: readonly string[]; names: readonly string[]; others: readonly string[] }, at: Date): Promise<void>;
   /**
    * Every other collection but the feed's: a document whose `_id` holds the
    * member's id is theirs (deleted: a claim, a chain of theirs, a cache row);

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../http/route.ts';
 import { accountLimiter } from '../http/rate-limit.ts';
+import { userIdParams } from '../auth/auth.schemas.ts';
 import { eraseMe, eraseUser, type ErasureDeps } from './erasure.service.ts';
 
 const eraseMeBody = z.strictObject({ password: z.string().min(1).max(1000) });
 const eraseUserBody = z.strictObject({ reason: z.string().trim().min(3, 'Say why (kept in the audit log).').max(500) });
-const userIdParams = z.strictObject({ id: z.string().uuid() });
 
 export function erasureRoutes(deps: ErasureDeps): RouteSpec[] {
   return [

@@ -4,19 +4,8 @@
 // stdin: { token, password }, sends DELETE /api/v1/me through its own app,
 // prints "answered <status>", and "paused <step>" when the erasure reaches it.
 import { createInterface } from 'node:readline';
-import { pino } from 'pino';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.ts';
-import { startAccessCache } from '../../src/auth/access-cache.ts';
-import { createUsersRepository } from '../../src/auth/users.repository.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createChangeFeed } from '../../src/db/change-feed.ts';
-import { connectDatabase } from '../../src/db/connect.ts';
-import { createLifecycleRepository } from '../../src/matches/lifecycle.repository.ts';
-import { createPairHistory } from '../../src/matches/pair-history.ts';
-import { startMatchingEngine } from '../../src/matching/matching-engine.ts';
-import { testClock } from '../support/clock.ts';
-import { TEST_SECRET } from '../support/test-app.ts';
+import { startProcessApi } from '../support/process-api.ts';
 
 const [uri, dbName, nowIso, stopAfter] = process.argv.slice(2);
 if (!uri || !dbName || !nowIso || !stopAfter) {
@@ -24,25 +13,11 @@ if (!uri || !dbName || !nowIso || !stopAfter) {
   process.exit(2);
 }
 
-const conn = await connectDatabase(uri, { autoIndex: false, dbName });
-const clock = testClock(nowIso);
-const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET });
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-const tokens = { secret: TEST_SECRET, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds };
-const history = createPairHistory(createLifecycleRepository(conn));
-const feed = createChangeFeed(conn, { clock, log: logger });
-const engine = await startMatchingEngine({ conn, feed, instanceId: 'crash-worker', clock, logger, history, pairCooldownDays: config.matching.pairCooldownDays, termsVersion: config.termsVersion, feedIntervalMs: 200 });
-const access = await startAccessCache({ users: createUsersRepository(conn, feed), feed, instanceId: 'crash-worker', clock, intervalMs: 200 });
-const app = createApp({
-  config,
-  conn,
-  logger,
-  clock,
-  tokens,
-  engine,
-  history,
-  access,
-  feed,
+const { app } = await startProcessApi({
+  uri,
+  dbName,
+  nowIso,
+  instanceId: 'crash-worker',
   erasureAfterStep: async (step) => {
     if (step !== stopAfter) return;
     console.log(`paused ${step}`);
